@@ -1,0 +1,29 @@
+# Two commands set everything up on a fresh machine with Python 3.11:
+#   make run    builds the graph, validates it and answers the competency questions
+#   make test   runs the whole test suite (installs what it needs first)
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test install lint clean
+
+$(BIN)/kgtool: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/kgtool
+
+run: install
+	$(BIN)/kgtool build
+	$(BIN)/kgtool answer
+
+test: install
+	bash scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check kgtool tests bench
+
+clean:
+	rm -rf dist .kgtool

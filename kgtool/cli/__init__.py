@@ -1,0 +1,65 @@
+"""The ``kgtool`` command: a thin layer over the library.
+
+Each command opens the project, calls one library function and prints what
+it returns. Library errors become one ``error: …`` line on stderr and the
+error's exit code; click's own usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from kgtool.cli.common import cli
+from kgtool.errors import KgtoolError
+
+# Registering the command groups: each module adds its commands to ``cli``.
+from kgtool.cli import graph as _graph  # noqa: F401  isort: skip
+from kgtool.cli import ask as _ask  # noqa: F401  isort: skip
+
+
+def _register_optional() -> None:
+    """Command modules that other parts of the package provide, when present."""
+    import importlib
+
+    for module in ("provenance", "remote", "serve", "network"):
+        try:
+            importlib.import_module(f"kgtool.cli.{module}")
+        except ModuleNotFoundError as error:
+            if error.name != f"kgtool.cli.{module}":
+                raise
+
+
+_register_optional()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of raising SystemExit."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except KgtoolError as error:
+        click.echo(f"error: {error}", err=True)
+        return error.exit_code
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+__all__ = ["cli", "main"]

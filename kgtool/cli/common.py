@@ -1,0 +1,107 @@
+"""The root command group and the options its commands share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kgtool.project import Project
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class State:
+    """What the root options decided, handed to every command."""
+
+    project_dir: Path | None = None
+    store_dir: Path | None = None
+    quiet: bool = False
+    _project: Project | None = field(default=None, repr=False)
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            self._project = Project.find(self.project_dir, store_path=self.store_dir)
+        return self._project
+
+    def progress(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message, err=True)
+
+    def executor(self, endpoint: str | None) -> Any:
+        """The embedded store (refreshed if sources changed) or a remote endpoint."""
+        if endpoint:
+            from kgtool.remote import Endpoint
+
+            return Endpoint(endpoint)
+        from kgtool.query import LocalExecutor
+        from kgtool.store import open_store
+
+        return LocalExecutor(open_store(self.project, progress=self.progress))
+
+
+pass_state = click.make_pass_decorator(State, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder (with ontology/ and graph/). Default: the current folder or a parent.",
+)
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="KGTOOL_STORE",
+    help="Where the embedded store lives. Default: PROJECT/.kgtool/store (env KGTOOL_STORE).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.version_option(package_name="kgtool")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None, store_dir: Path | None, quiet: bool) -> None:
+    """kgtool: a knowledge graph of sourced claims about international trade.
+
+    Every fact in the graph is a claim: who says it, how sure, when it holds,
+    how much, and the exact characters of the source that support it.
+
+    \b
+    Typical session:
+      kgtool build                      compile, validate, write dist/
+      kgtool queries                    list the named questions
+      kgtool query exports-by-period    answer one, with provenance
+      kgtool why "Choi Kyung-soo"       every claim about an entity, sourced
+      kgtool mentions "North Korea"     where the text refers to it
+    """
+    ctx.obj = State(project_dir, store_dir, quiet)
+
+
+def endpoint_option(func: F) -> F:
+    """``--endpoint URL``: run against a SPARQL 1.1 server instead of the embedded store."""
+    return click.option(
+        "--endpoint",
+        metavar="URL",
+        envvar="KGTOOL_ENDPOINT",
+        help="SPARQL 1.1 query endpoint to use instead of the embedded store "
+        "(e.g. http://127.0.0.1:7878/query); env KGTOOL_ENDPOINT.",
+    )(func)
+
+
+def format_option(choices: tuple[str, ...], default: str) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(choices),
+            default=default,
+            show_default=True,
+            help="Output format.",
+        )(func)
+
+    return decorate

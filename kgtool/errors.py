@@ -1,0 +1,77 @@
+"""Every error kgtool raises on purpose.
+
+Each class's ``str()`` is the one line a user reads; the CLI prints it and
+exits with the class's ``exit_code``. Anything else escaping is a bug.
+"""
+
+from __future__ import annotations
+
+
+class KgtoolError(Exception):
+    """Base class: a problem the user can act on."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class InputError(KgtoolError):
+    """A file is missing, unreadable or not valid RDF/SPARQL."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = ""
+        if path is not None:
+            where = path
+            if line is not None:
+                where += f":{line}"
+                if column is not None:
+                    where += f":{column}"
+            where += ": "
+        super().__init__(where + message, hint=hint)
+        self.path = path
+        self.line = line
+        self.column = column
+
+
+class ProjectError(KgtoolError):
+    """The project folder is not laid out as kgtool expects."""
+
+
+class IntegrityError(KgtoolError):
+    """A source file no longer matches the hash recorded in the graph."""
+
+
+class ValidationFailed(KgtoolError):
+    """The graph does not conform to its shapes; the report says where."""
+
+    exit_code = 1
+
+
+class StoreError(KgtoolError):
+    """The embedded store is missing, stale or cannot be opened."""
+
+
+class QueryError(KgtoolError):
+    """A query is unknown, malformed, or given bad parameters."""
+
+
+class NotFoundError(KgtoolError):
+    """A claim, entity or text asked for is not in the graph."""
+
+
+class RemoteError(KgtoolError):
+    """A SPARQL server could not be reached or refused the request."""
