@@ -44,7 +44,12 @@ def compact_iri(iri: str) -> str:
     """:func:`compact` for a plain IRI string."""
     import pyoxigraph as ox
 
-    return compact(ox.NamedNode(iri)) if iri else ""
+    if not iri:
+        return ""
+    try:
+        return compact(ox.NamedNode(iri))
+    except ValueError:  # not an IRI (a literal value in a report): shown as it is
+        return iri
 
 
 def _json_term(term: Any) -> dict[str, str]:

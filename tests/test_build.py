@@ -1,0 +1,106 @@
+"""kgtool build: exports written only for a valid graph, deterministic, atomic."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kgtool.cli import main
+from kgtool.project import Project
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+    }
+
+
+def _build(project: Project, *extra: str) -> int:
+    return main(["--project", str(project.root), "--store", str(project.store_path), "-q",
+                 "build", *extra])
+
+
+def test_build_writes_dist_for_the_shipped_graph(project_copy: Project) -> None:
+    assert _build(project_copy) == 0
+    names = sorted(p.name for p in project_copy.dist_dir.iterdir())
+    assert names == ["graph.ttl", "kgtool.nq", "kgtool.trig", "ontology.ttl"]
+
+
+@pytest.mark.slow
+def test_build_is_byte_identical_across_processes_and_hash_seeds(
+    project_copy: Project, tmp_path: Path
+) -> None:
+    """Two builds from scratch, in fresh interpreters with different hash seeds."""
+    runs = []
+    for seed in ("1", "12345"):
+        store = tmp_path / f"store-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-m", "kgtool", "--project", str(project_copy.root),
+             "--store", str(store), "-q", "build", "--force"],
+            check=True, env=env, capture_output=True,
+        )
+        runs.append(_digests(project_copy.dist_dir))
+    assert runs[0] == runs[1]
+
+
+def test_exports_load_in_an_independent_parser(project_copy: Project) -> None:
+    import pyoxigraph as ox
+
+    assert _build(project_copy) == 0
+    dist = project_copy.dist_dir
+    triples = list(ox.parse(path=str(dist / "graph.ttl"), format=ox.RdfFormat.TURTLE))
+    quads = list(ox.parse(path=str(dist / "kgtool.trig"), format=ox.RdfFormat.TRIG))
+    ontology = list(ox.parse(path=str(dist / "ontology.ttl"), format=ox.RdfFormat.TURTLE))
+    assert triples and ontology
+    assert len(quads) == len(list(ox.parse(path=str(dist / "kgtool.nq"),
+                                           format=ox.RdfFormat.N_QUADS)))
+    graphs = {q.graph_name.value for q in quads}
+    assert project_copy.graph_iri(project_copy.graph_dir / "sources.ttl") in graphs
+
+
+def test_syntax_error_exits_2_with_file_and_line_and_keeps_dist(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _build(project_copy) == 0
+    before = _digests(project_copy.dist_dir)
+    bad = project_copy.graph_dir / "sources.ttl"
+    lines = bad.read_text().splitlines()
+    lines.insert(5, 'src:broken schema:name "unterminated .')
+    bad.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    assert _build(project_copy) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("error: graph/sources.ttl:6:")
+    assert "Traceback" not in err[0]
+    assert _digests(project_copy.dist_dir) == before
+
+
+def test_violation_exits_1_and_keeps_dist(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _build(project_copy) == 0
+    before = _digests(project_copy.dist_dir)
+    claims = next((project_copy.graph_dir / "claims").glob("*.ttl"))
+    text = claims.read_text()
+    assert "kg:modality kg:Reported" in text
+    claims.write_text(text.replace("kg:modality kg:Reported", 'kg:modality "reported"', 1))
+    capsys.readouterr()
+    assert _build(project_copy) == 1
+    out = capsys.readouterr()
+    assert "kg:modality" in out.out
+    assert "graph/claims/" in out.out
+    assert "dist/ was not written" in out.err
+    assert _digests(project_copy.dist_dir) == before
+
+
+def test_missing_project_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--project", str(tmp_path / "nowhere"), "build"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: no kgtool project")
