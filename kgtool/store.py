@@ -10,14 +10,16 @@ manifest is rebuilt from scratch rather than trusted.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kgtool.errors import InputError, StoreError
+from kgtool.errors import InputError, QueryError, StoreError
 from kgtool.project import GRAPH_BASE, NAMESPACES, Project
 
 if TYPE_CHECKING:
@@ -82,7 +84,9 @@ def inject_source_texts(store: ox.Store, project: Project, only: set[str] | None
 
     The text lives in the store (not in hand-written Turtle) so that SHACL-SPARQL
     can compare every quote with the characters at its offsets. A missing file
-    is left for validation to report; here it simply gets no text.
+    is left for validation to report; here it simply gets no text. With
+    ``only=None`` every text is re-read and text graphs of documents that are
+    gone are dropped, so a renamed ``kg:localPath`` leaves nothing stale.
     """
     import pyoxigraph as ox
 
@@ -92,12 +96,19 @@ def inject_source_texts(store: ox.Store, project: Project, only: set[str] | None
         use_default_graph_as_union=True,
     )
     text_predicate = ox.NamedNode(schema + "text")
-    for row in rows:
-        doc, local = row["doc"], row["path"].value
+    wanted = [(row["doc"], row["path"].value) for row in rows]
+    if only is None:
+        file_graphs = {project.graph_iri(path) for path in project.rdf_files()}
+        for quad in list(store.quads_for_pattern(None, text_predicate, None)):
+            graph = quad.graph_name
+            if isinstance(graph, ox.NamedNode) and graph.value not in file_graphs:
+                store.remove(quad)
+    for doc, local in wanted:
         if only is not None and local not in only:
             continue
         graph = ox.NamedNode(source_text_graph(project, local))
-        store.remove_graph(graph)
+        for quad in list(store.quads_for_pattern(doc, text_predicate, None, graph)):
+            store.remove(quad)
         file = project.graph_dir / local
         if not file.is_file():
             continue
@@ -118,7 +129,25 @@ class KgStore:
 
     # Queries ---------------------------------------------------------------
     def query(self, sparql: str, *, substitutions: dict[Any, Any] | None = None) -> Any:
-        """Run SPARQL over the union of all named graphs (raw pyoxigraph result)."""
+        """Run SPARQL over the union of all named graphs (raw pyoxigraph result).
+
+        pyoxigraph only substitutes variables that the query projects; a
+        parameter used only inside the pattern is bound instead by a VALUES
+        block opening the WHERE group, exactly as on a remote endpoint.
+        """
+        try:
+            return self._query(sparql, substitutions)
+        except RuntimeError as error:
+            if "corrupt" in str(error).lower():  # RocksDB reports damage it finds reading
+                raise _damaged(self.path, error) from None
+            if substitutions and "projection" in str(error):
+                from kgtool.sparql_text import inject_values
+
+                bindings = {variable.value: term for variable, term in substitutions.items()}
+                return self.query(inject_values(sparql, bindings))
+            raise QueryError(f"the query cannot run: {str(error).splitlines()[0]}") from None
+
+    def _query(self, sparql: str, substitutions: dict[Any, Any] | None) -> Any:
         return self.store.query(
             sparql,
             use_default_graph_as_union=True,
@@ -140,8 +169,79 @@ class KgStore:
         }
         return sorted(filter(None, (self.project.path_of_graph(g) for g in graphs)))
 
+    def close(self) -> None:
+        """Release the database (and its lock) now rather than at garbage collection."""
+        import gc
+
+        self.store = None  # type: ignore[assignment]
+        gc.collect()
+
+    def __enter__(self) -> KgStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def __len__(self) -> int:
         return len(self.store)
+
+
+def _damaged(path: Path | None, error: BaseException) -> StoreError:
+    return StoreError(
+        f"the store at {path} is damaged: {str(error).splitlines()[0][:160]}",
+        hint="run 'kgtool build --force' to rebuild it",
+    )
+
+
+class _Unusable(Exception):
+    """The store on disk cannot be trusted; the message says why (for progress)."""
+
+
+def _lock_error(path: Path, error: BaseException) -> StoreError | None:
+    """A StoreError when ``error`` is RocksDB refusing a second writer, else None."""
+    text = str(error)
+    if "lock" not in text.lower():
+        return None
+    if "current process" in text:
+        return StoreError(
+            f"the store at {path} is already open in this process",
+            hint="close the other KgStore (KgStore.close()) before refreshing",
+        )
+    return StoreError(
+        f"the store at {path} is in use by another process",
+        hint="stop 'kgtool serve' or the other kgtool command, then try again",
+    )
+
+
+def _open_database(path: Path, manifest: dict[str, Any], *, read_only: bool) -> ox.Store:
+    """Open the database and check it against the manifest before anyone trusts it.
+
+    Damage RocksDB detects (bad checksums, a garbled CURRENT file) and a quad
+    count that differs from the manifest both raise :class:`_Unusable`.
+    """
+    import pyoxigraph as ox
+
+    database = path / DATABASE_NAME
+    if not database.is_dir():
+        raise _Unusable("store database is missing")
+    try:
+        store = ox.Store.read_only(str(database)) if read_only else ox.Store(str(database))
+    except OSError as error:
+        locked = _lock_error(path, error)
+        if locked is not None:
+            raise locked from None
+        raise _Unusable(f"store cannot be opened ({str(error).splitlines()[0][:120]})") from None
+    except RuntimeError as error:
+        raise _Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
+    try:
+        quads = len(store)
+    except (OSError, RuntimeError) as error:
+        del store  # release the lock before anyone rebuilds
+        raise _Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
+    if not isinstance(manifest.get("quads"), int) or quads != manifest["quads"]:
+        del store
+        raise _Unusable(f"store has {quads} quads but its manifest says {manifest.get('quads')}")
+    return store
 
 
 def _read_manifest(store_path: Path) -> dict[str, Any] | None:
@@ -151,12 +251,18 @@ def _read_manifest(store_path: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(manifest, dict) or manifest.get("format") != STORE_FORMAT:
         return None
+    if not isinstance(manifest.get("files"), dict):
+        return None
     return manifest
 
 
 def _write_manifest(store_path: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest atomically (a crash leaves the old or the new one)."""
     tmp = store_path / (MANIFEST_NAME + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     tmp.replace(store_path / MANIFEST_NAME)
 
 
@@ -174,18 +280,49 @@ def _build_fresh(project: Project, target: Path, progress: Progress) -> tuple[ox
     return store, len(store)
 
 
+def _check_replaceable(final: Path) -> None:
+    """Refuse to replace a folder that is not a store, or a store another process holds.
+
+    ``--store`` / KGTOOL_STORE may point anywhere; a typo must not delete a
+    folder of the user's files, and swapping a database from under a running
+    ``kgtool serve`` would leave it serving a deleted folder.
+    """
+    import pyoxigraph as ox
+
+    if not final.exists():
+        return
+    entries = {p.name for p in final.iterdir()}
+    if not entries <= {MANIFEST_NAME, MANIFEST_NAME + ".tmp", DATABASE_NAME}:
+        raise StoreError(
+            f"{final} is not a kgtool store (it holds other files); refusing to replace it",
+            hint="choose an empty or new folder with --store",
+        )
+    if (final / DATABASE_NAME).is_dir():
+        try:
+            probe = ox.Store(str(final / DATABASE_NAME))
+        except OSError as error:
+            locked = _lock_error(final, error)
+            if locked is not None:
+                raise locked from None
+            return
+        except RuntimeError:  # damaged: that is why it is being replaced
+            return
+        del probe
+
+
 def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgStore, BuildStats]:
     """Build the store from scratch in a temporary folder, then swap it in.
 
     On any error the previous store (if any) is left exactly as it was.
     """
+    import pyoxigraph as ox
+
     started = time.perf_counter()
-    hashes = dict(project.iter_hashes())
     final = project.store_path
+    _check_replaceable(final)
+    hashes = dict(project.iter_hashes())
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / (final.name + ".new")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = Path(tempfile.mkdtemp(prefix=final.name + ".new-", dir=final.parent))
     try:
         store, quads = _build_fresh(project, tmp, progress)
         del store  # release the database lock before moving the folder
@@ -193,14 +330,12 @@ def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgSto
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = final.parent / (final.name + ".old")
+    old = final.parent / f"{final.name}.old-{os.getpid()}"
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         final.replace(old)
     tmp.replace(final)
     shutil.rmtree(old, ignore_errors=True)
-    import pyoxigraph as ox
-
     stats = BuildStats("built", sorted(hashes), [], quads, time.perf_counter() - started)
     return KgStore(project, ox.Store(str(final / DATABASE_NAME)), path=final), stats
 
@@ -218,36 +353,32 @@ def refresh_store(
 
     Unchanged inputs cost one hash each; changed RDF files have their named
     graph replaced; a missing, unreadable or inconsistent store is rebuilt.
+    A store another process holds open for writing is an error, never a rebuild.
     """
-    import pyoxigraph as ox
-
     started = time.perf_counter()
     manifest = None if force else _read_manifest(project.store_path)
     if manifest is None:
         if not force and project.store_path.exists():
             progress("store has no valid manifest: rebuilding")
         return build_store(project, progress=progress)
+    hashes = dict(project.iter_hashes())
+    changed, removed = _changed(manifest["files"], hashes)
+    # Parse before opening: a syntax error then holds no lock and changes nothing.
+    changes = _parse_changes(project, changed, removed, progress) if changed or removed else None
+    reason = None
     try:
-        store = ox.Store(str(project.store_path / DATABASE_NAME))
-    except OSError as error:
-        if "lock" in str(error).lower():
-            raise StoreError(
-                f"the store at {project.store_path} is in use by another process",
-                hint="stop 'kgtool serve' or the other kgtool command, then try again",
-            ) from None
-        progress(f"store cannot be opened ({error}): rebuilding")
-        return build_store(project, progress=progress)
-    quads = len(store)
-    if quads != manifest.get("quads"):
-        progress("store does not match its manifest: rebuilding")
-        del store
+        store = _open_database(project.store_path, manifest, read_only=False)
+    except _Unusable as unusable:
+        reason = str(unusable)
+    if reason is not None:  # outside the except block, so no frame keeps the lock alive
+        progress(f"{reason}: rebuilding")
         return build_store(project, progress=progress)
 
-    hashes = dict(project.iter_hashes())
-    changed, removed = _changed(manifest.get("files", {}), hashes)
-    stats = BuildStats("unchanged", quads=quads)
-    if changed or removed:
-        _apply_changes(project, store, changed, removed, progress)
+    stats = BuildStats("unchanged", quads=len(store))
+    if changes is not None:
+        # Mark the store as in flux first: a crash part-way makes the next run rebuild.
+        _write_manifest(project.store_path, {**manifest, "quads": None})
+        _apply_changes(project, store, changes)
         quads = len(store)
         _write_manifest(
             project.store_path, {"format": STORE_FORMAT, "files": hashes, "quads": quads}
@@ -257,50 +388,75 @@ def refresh_store(
     return KgStore(project, store, path=project.store_path), stats
 
 
-def _apply_changes(
-    project: Project,
-    store: ox.Store,
-    changed: Iterable[str],
-    removed: Iterable[str],
-    progress: Progress,
-) -> None:
-    """Replace the named graphs of changed files; re-read changed source texts."""
+@dataclass
+class _Changes:
+    """Changed files parsed into a scratch store, ready to replace their graphs."""
+
+    staging: Any
+    graphs: list[Any] = field(default_factory=list)
+    dropped: list[Any] = field(default_factory=list)
+    texts: set[str] = field(default_factory=set)
+
+
+def _parse_changes(
+    project: Project, changed: Iterable[str], removed: Iterable[str], progress: Progress
+) -> _Changes:
+    """Parse every changed file before the real store is touched.
+
+    A syntax error in any of them thus leaves the store (and its manifest) as it was.
+    """
     import pyoxigraph as ox
 
-    texts: set[str] = set()
-    for name in removed:
-        if name.endswith(".txt"):
-            texts.add(name.removeprefix("graph/"))
-        else:
-            store.remove_graph(ox.NamedNode(GRAPH_BASE + name.rsplit(".", 1)[0]))
+    changes = _Changes(ox.Store())
     for name in changed:
         if name.endswith(".txt"):
-            texts.add(name.removeprefix("graph/"))
+            changes.texts.add(name.removeprefix("graph/"))
             continue
         path = project.root / name
         progress(f"reloading {name}")
-        staging = ox.Store()
-        load_file(staging, project, path, bulk=False)  # parse first: a bad file changes nothing
-        graph = ox.NamedNode(project.graph_iri(path))
+        load_file(changes.staging, project, path, bulk=False)
+        changes.graphs.append(ox.NamedNode(project.graph_iri(path)))
+        changes.texts.add("*")
+    for name in removed:
+        if name.endswith(".txt"):
+            changes.texts.add(name.removeprefix("graph/"))
+        else:
+            progress(f"removing {name}")
+            changes.dropped.append(ox.NamedNode(GRAPH_BASE + name.rsplit(".", 1)[0]))
+            changes.texts.add("*")
+    return changes
+
+
+def _apply_changes(project: Project, store: ox.Store, changes: _Changes) -> None:
+    """Replace the named graphs of changed files; re-read changed source texts."""
+    for graph in changes.dropped:
         store.remove_graph(graph)
-        store.extend(staging.quads_for_pattern(None, None, None, graph))
-        texts.add("*")
+    for graph in changes.graphs:
+        store.remove_graph(graph)
+        store.extend(changes.staging.quads_for_pattern(None, None, None, graph))
+    texts = changes.texts
     inject_source_texts(store, project, only=None if "*" in texts else texts)
     store.flush()
 
 
 def open_store(project: Project, *, progress: Progress = _quiet, refresh: bool = True) -> KgStore:
-    """The project's store, up to date; ``refresh=False`` fails instead of building."""
+    """The project's store, up to date; ``refresh=False`` opens it read-only as it is.
+
+    Read-only handles take no lock, so any number of them (``kgtool serve``
+    workers, concurrent queries) can be open at once; they still refuse a store
+    that disagrees with its manifest.
+    """
     if refresh:
         return refresh_store(project, progress=progress)[0]
-    import pyoxigraph as ox
-
-    if _read_manifest(project.store_path) is None:
+    manifest = _read_manifest(project.store_path)
+    if manifest is None:
         raise StoreError(f"no built store at {project.store_path}", hint="run 'kgtool build' first")
     try:
-        store = ox.Store.read_only(str(project.store_path / DATABASE_NAME))
-    except OSError as error:
-        raise StoreError(f"cannot open the store: {error}", hint="run 'kgtool build'") from None
+        store = _open_database(project.store_path, manifest, read_only=True)
+    except _Unusable as reason:
+        raise StoreError(
+            f"cannot use the store at {project.store_path}: {reason}", hint="run 'kgtool build'"
+        ) from None
     return KgStore(project, store, path=project.store_path)
 
 

@@ -1,0 +1,275 @@
+"""The persistent store: built once, refreshed per file, never trusted when damaged."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+import kgtool.store as store_module
+from kgtool.errors import InputError, StoreError
+from kgtool.project import NAMESPACES, Project
+from kgtool.store import (
+    MANIFEST_NAME,
+    build_store,
+    open_store,
+    refresh_store,
+    source_text_graph,
+)
+
+SCHEMA_TEXT = ox.NamedNode(NAMESPACES["schema"] + "text")
+ENTITIES = "graph/entities.ttl"
+SOURCE_TXT = "graph/sources/koreatimes-2014-07-27-rare-earth-exports.txt"
+
+
+@pytest.fixture
+def built(project_copy: Project) -> Project:
+    """A project copy whose store has been built once and released."""
+    kgstore, stats = build_store(project_copy)
+    assert stats.action == "built"
+    kgstore.close()
+    return project_copy
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the store parses from now on (the real loader still runs)."""
+    calls: list[str] = []
+    real = store_module.load_file
+
+    def counting(store: ox.Store, project: Project, path: Path, *, bulk: bool) -> None:
+        calls.append(project.relative(path))
+        real(store, project, path, bulk=bulk)
+
+    monkeypatch.setattr(store_module, "load_file", counting)
+    return calls
+
+
+def manifest(project: Project) -> dict:
+    return json.loads((project.store_path / MANIFEST_NAME).read_text(encoding="utf-8"))
+
+
+def claim_count(kgstore: store_module.KgStore) -> int:
+    rows = list(kgstore.query("SELECT (COUNT(?c) AS ?n) WHERE { ?c a kg:Claim }"))
+    return int(rows[0]["n"].value)
+
+
+def text_of(kgstore: store_module.KgStore) -> str:
+    texts = [q.object.value for q in kgstore.store.quads_for_pattern(None, SCHEMA_TEXT, None)]
+    assert len(texts) == 1
+    return texts[0]
+
+
+# Reuse -----------------------------------------------------------------------------
+def test_second_refresh_parses_nothing(built: Project, loads: list[str]) -> None:
+    before = manifest(built)
+    kgstore, stats = refresh_store(built)
+    with kgstore:
+        assert stats.action == "unchanged"
+        assert loads == []
+        assert stats.reloaded == [] and stats.removed == []
+        assert len(kgstore) == before["quads"] == stats.quads
+        assert claim_count(kgstore) > 0
+    assert manifest(built) == before
+
+
+def test_editing_one_file_reloads_only_its_graph(built: Project, loads: list[str]) -> None:
+    path = built.root / ENTITIES
+    added = "https://w3id.org/kgtool/entity/test-added-entity"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n<{added}> <{NAMESPACES["rdfs"]}label> "Added"@en .\n')
+    quads_before = manifest(built)["quads"]
+
+    kgstore, stats = refresh_store(built)
+    with kgstore:
+        assert stats.action == "updated"
+        assert stats.reloaded == [ENTITIES]
+        assert loads == [ENTITIES]
+        assert len(kgstore) == quads_before + 1
+        graphs = {
+            q.graph_name.value
+            for q in kgstore.store.quads_for_pattern(ox.NamedNode(added), None, None)
+        }
+        assert graphs == {built.graph_iri(path)}
+    assert manifest(built)["quads"] == quads_before + 1
+
+
+def test_source_text_edit_reinjects_the_text(built: Project, loads: list[str]) -> None:
+    path = built.root / SOURCE_TXT
+    new_text = path.read_text(encoding="utf-8") + "\nAn added closing line."
+    path.write_text(new_text, encoding="utf-8")
+
+    kgstore, stats = refresh_store(built)
+    with kgstore:
+        assert stats.reloaded == [SOURCE_TXT]
+        assert loads == []  # no RDF file was parsed
+        assert text_of(kgstore) == new_text
+
+
+def test_each_file_lands_in_its_own_named_graph(built: Project) -> None:
+    with open_store(built, refresh=False) as kgstore:
+        files = built.rdf_files()
+        texts = [
+            source_text_graph(built, p.relative_to(built.graph_dir).as_posix())
+            for p in built.source_text_files()
+        ]
+        assert kgstore.named_graphs() == sorted({*(built.graph_iri(p) for p in files), *texts})
+        for path in files:
+            # Oxigraph stores derived datatypes as their primitive (nonNegativeInteger
+            # as integer), so the file is compared with itself loaded alone, not as parsed.
+            alone = ox.Store()
+            alone.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.as_uri())
+            expected = [q.triple for q in alone]
+            graph = ox.NamedNode(built.graph_iri(path))
+            stored = [q.triple for q in kgstore.store.quads_for_pattern(None, None, None, graph)]
+            assert len(stored) == len(expected), path
+            assert {t for t in stored if not _has_blank(t)} == {
+                t for t in expected if not _has_blank(t)
+            }, path
+
+
+def _has_blank(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
+
+
+# Damage ------------------------------------------------------------------------------
+def _garbage_database(project: Project) -> None:
+    for file in (project.store_path / "oxigraph").iterdir():
+        if file.is_file() and file.name != "LOCK":
+            size = max(file.stat().st_size, 64)
+            with file.open("r+b") as handle:
+                handle.seek(size // 3 if file.stat().st_size else 0)
+                handle.write(os.urandom(size // 2 + 16))
+
+
+def _delete_manifest(project: Project) -> None:
+    (project.store_path / MANIFEST_NAME).unlink()
+
+
+def _wrong_quad_count(project: Project) -> None:
+    data = manifest(project)
+    data["quads"] += 1
+    (project.store_path / MANIFEST_NAME).write_text(json.dumps(data), encoding="utf-8")
+
+
+def _truncated_manifest(project: Project) -> None:
+    path = project.store_path / MANIFEST_NAME
+    path.write_bytes(path.read_bytes()[:40])
+
+
+def _deleted_database(project: Project) -> None:
+    import shutil
+
+    shutil.rmtree(project.store_path / "oxigraph")
+
+
+DAMAGE: dict[str, Callable[[Project], None]] = {
+    "garbage-in-rocksdb-files": _garbage_database,
+    "deleted-manifest": _delete_manifest,
+    "manifest-quad-count-disagrees": _wrong_quad_count,
+    "truncated-manifest": _truncated_manifest,
+    "deleted-database": _deleted_database,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_damaged_store_is_detected_and_rebuilt(built: Project, damage: str) -> None:
+    good = manifest(built)
+    DAMAGE[damage](built)
+
+    if damage not in {"deleted-manifest", "truncated-manifest"}:
+        with pytest.raises(StoreError):  # a read-only open never uses it silently
+            open_store(built, refresh=False)
+
+    messages: list[str] = []
+    kgstore, stats = refresh_store(built, progress=messages.append)
+    with kgstore:
+        assert stats.action == "built", messages
+        assert any("rebuilding" in m for m in messages)
+        assert len(kgstore) == good["quads"]
+        assert claim_count(kgstore) > 0
+    assert manifest(built) == good
+
+
+def test_syntax_error_keeps_the_previous_store(built: Project) -> None:
+    good = manifest(built)
+    path = built.root / ENTITIES
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(5, "ent:broken ent:triple ;;; <<< .")  # becomes line 6
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    with pytest.raises(InputError) as caught:
+        refresh_store(built)
+    message = str(caught.value)
+    assert message.startswith(f"{ENTITIES}:6:"), message
+    assert caught.value.line == 6 and caught.value.column is not None
+    assert manifest(built) == good
+    with open_store(built, refresh=False) as kgstore:
+        assert len(kgstore) == good["quads"]
+
+    with pytest.raises(InputError, match=r"^graph/entities\.ttl:6:"):
+        build_store(built)  # a full rebuild fails the same way ...
+    assert manifest(built) == good  # ... and swaps nothing in
+    assert not list(built.store_path.parent.glob("store.new-*"))
+
+
+def test_many_read_only_handles(built: Project) -> None:
+    first = open_store(built, refresh=False)
+    second = open_store(built, refresh=False)
+    with first, second:
+        assert claim_count(first) == claim_count(second) > 0
+
+
+LOCK_HOLDER = textwrap.dedent(
+    """
+    import sys, pyoxigraph
+    store = pyoxigraph.Store(sys.argv[1])
+    print("locked", flush=True)
+    sys.stdin.read()
+    """
+)
+
+
+def test_lock_held_by_another_writer_is_a_clear_error(built: Project) -> None:
+    database = built.store_path / "oxigraph"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        good = manifest(built)
+        with pytest.raises(StoreError, match="in use by another process"):
+            refresh_store(built)
+        with pytest.raises(StoreError, match="in use by another process"):
+            build_store(built)
+        assert manifest(built) == good  # not rebuilt
+        with open_store(built, refresh=False) as reader:  # readers take no lock
+            assert len(reader) == good["quads"]
+    finally:
+        holder.communicate("", timeout=30)
+
+
+def test_same_process_handle_is_named(built: Project) -> None:
+    kgstore, _ = refresh_store(built)
+    with kgstore, pytest.raises(StoreError, match="already open in this process"):
+        refresh_store(built)
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_store(project_copy: Project) -> None:
+    folder = project_copy.store_path
+    folder.mkdir(parents=True)
+    keep = folder / "notes.txt"
+    keep.write_text("mine", encoding="utf-8")
+    with pytest.raises(StoreError, match="not a kgtool store"):
+        refresh_store(project_copy)
+    assert keep.read_text(encoding="utf-8") == "mine"
