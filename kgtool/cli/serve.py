@@ -1,0 +1,139 @@
+"""``kgtool serve``: the SPARQL endpoint and the web pages, served by uvicorn."""
+
+from __future__ import annotations
+
+import click
+
+from kgtool.cli.common import State, cli, endpoint_option, pass_state
+from kgtool.errors import ProjectError
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="TCP port.")
+@endpoint_option
+@click.option(
+    "--query-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="S",
+    help="Seconds a query may run; later the client gets 503.",
+)
+@click.option(
+    "--max-results",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    metavar="N",
+    help="Most rows (or triples) a result may have; more is refused with 413.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Query worker processes for the embedded store (0: run queries in threads).",
+)
+@click.option(
+    "--root-path",
+    default="",
+    metavar="PATH",
+    help="URL prefix the reverse proxy serves the app under (e.g. /kg).",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="IPS",
+    help="Proxies whose X-Forwarded-For/-Proto headers are trusted (comma list, or '*').",
+)
+@pass_state
+def serve(
+    state: State,
+    host: str,
+    port: int,
+    endpoint: str | None,
+    query_timeout: float,
+    max_results: int,
+    workers: int,
+    root_path: str,
+    forwarded_allow_ips: str,
+) -> None:
+    """Serve a read-only SPARQL 1.1 endpoint and pages to read claims with their sources.
+
+    \b
+    Endpoints:
+      /sparql                 SPARQL 1.1 Protocol (GET, POST form, POST sparql-query);
+                              no query: the Service Description
+      /api/queries[/NAME]     named queries, run with ?param=value
+      /api/why?target=IRI     provenance of a claim or entity (JSON)
+      /api/search?q=TEXT      entities and claims by label or quote
+      /  /entity  /claim  /query   web pages
+
+    Each request is logged on stderr as one JSON line. Ctrl-C (SIGINT) or
+    SIGTERM stops the server after the requests in flight have finished.
+
+    \b
+    Behind a reverse proxy (nginx, Caddy, Apache) that serves the app under a
+    sub-path, pass that path as --root-path (e.g. --root-path /kg for
+    https://example.org/kg/), keep --host 127.0.0.1, and list the proxy's
+    address in --forwarded-allow-ips so uvicorn takes the client address and
+    scheme from the X-Forwarded-For and X-Forwarded-Proto headers
+    (uvicorn's proxy_headers). Headers from other addresses are ignored.
+    """
+    import logging
+    import signal
+    import sys
+
+    import uvicorn
+
+    from kgtool.server.app import create_app
+
+    executor = state.executor(endpoint)
+    project = None
+    try:
+        project = state.project
+    except ProjectError:  # a remote endpoint needs no project; then there are no named queries
+        project = None
+    app = create_app(
+        executor,
+        project=project,
+        query_timeout=query_timeout,
+        max_results=max_results,
+        workers=workers,
+    )
+    access = logging.getLogger("kgtool.access")
+    if not access.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False
+    state.progress(f"serving on http://{host}:{port}{root_path}/ (Ctrl-C to stop)")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        root_path=root_path,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+        lifespan="on",
+    )
+    # uvicorn handles SIGINT/SIGTERM itself (finish requests in flight, then stop) and
+    # re-raises the signal afterwards; a requested stop is a normal exit, not an error.
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    state.progress("stopped")
+
+
+def _stop(*_: object) -> None:
+    raise KeyboardInterrupt

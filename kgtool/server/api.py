@@ -1,0 +1,144 @@
+"""The JSON API: named queries, provenance of a claim or entity, search.
+
+Every route answers JSON; every error has the shape
+``{"error": {"status": N, "message": "..."}}`` (see :func:`kgtool.server.app.error_response`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kgtool.errors import NotFoundError, QueryError
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from kgtool.query import NamedQuery
+
+
+def named_queries(request: Request) -> list[NamedQuery]:
+    """The project's named queries (none when the app has no project)."""
+    from kgtool.query import list_queries
+
+    project = request.app.state.project
+    return list_queries(project.queries_dir) if project is not None else []
+
+
+def describe(query: NamedQuery) -> dict[str, Any]:
+    return {
+        "name": query.name,
+        "title": query.title,
+        "description": query.description,
+        "competency": list(query.competency),
+        "params": [
+            {
+                "name": p.name,
+                "type": p.type,
+                "default": p.default,
+                "description": p.description,
+            }
+            for p in query.parameters
+        ],
+    }
+
+
+def find_named(request: Request, name: str) -> NamedQuery:
+    for query in named_queries(request):
+        if query.name == name:
+            return query
+    raise NotFoundError(f"no named query '{name}'", hint="GET /api/queries lists them")
+
+
+def result_json(result: Any) -> dict[str, Any]:
+    """A QueryResult as JSON: compact rows for SELECT, a boolean for ASK, triples for graphs."""
+    from kgtool.results import compact
+
+    if result.kind == "ask":
+        return {"kind": "ask", "boolean": result.boolean}
+    if result.kind == "graph":
+        return {
+            "kind": "graph",
+            "triples": [
+                [compact(t.subject), compact(t.predicate), compact(t.object)]
+                for t in result.triples
+            ],
+        }
+    return {
+        "kind": "select",
+        "variables": result.variables,
+        "rows": result.records(),
+        "terms": [[None if v is None else str(v) for v in row] for row in result.rows],
+    }
+
+
+async def queries(request: Request) -> Response:
+    """``GET /api/queries``: name, title, description and parameters of each named query."""
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"queries": [describe(q) for q in named_queries(request)]})
+
+
+async def run_query(request: Request) -> Response:
+    """``GET /api/queries/{name}?param=value``: run with parameters bound as RDF terms."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+
+    from kgtool.query import run
+
+    query = find_named(request, request.path_params["name"])
+    params = dict(request.query_params)
+    executor = request.app.state.executor
+    result = await run_in_threadpool(run, query, params, executor=executor)
+    return JSONResponse({"query": query.name, **result_json(result)})
+
+
+def _require(request: Request, name: str) -> str:
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        raise QueryError(f"missing parameter '{name}'", hint=f"add ?{name}=… to the URL")
+    return value
+
+
+async def why(request: Request) -> Response:
+    """``GET /api/why?target=…``: the provenance of a claim or entity, from kgtool.provenance."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+
+    target = _require(request, "target")
+    from kgtool.server.pages import optional_module
+
+    provenance = optional_module("kgtool.provenance")
+    if provenance is None:
+        from kgtool.server.app import error_response
+
+        return error_response(501, "provenance is not available in this version of kgtool")
+    explanation = await run_in_threadpool(provenance.explain, target, request.app.state.executor)
+    return JSONResponse(_as_json(explanation))
+
+
+def _as_json(explanation: Any) -> Any:
+    """The explanation's own ``to_dict()``, or its dataclass fields when it has none."""
+    import dataclasses
+
+    if callable(getattr(explanation, "to_dict", None)):
+        return explanation.to_dict()
+    return dataclasses.asdict(explanation)
+
+
+async def search(request: Request) -> Response:
+    """``GET /api/search?q=…``: entities and claims whose label or quote contains the text."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+
+    from kgtool.server.pages import search_hits
+
+    text = _require(request, "q")
+    hits = await run_in_threadpool(search_hits, request.app.state.executor, text)
+    return JSONResponse({"q": text, "results": hits})
+
+
+async def not_found(request: Request) -> Response:
+    from kgtool.server.app import error_response
+
+    return error_response(404, f"no API route {request.url.path}")
