@@ -100,8 +100,8 @@ def query(
 
     \b
     Examples:
-      kgtool query exports-by-period
-      kgtool query exports-by-period --param exporter=ent:north-korea --format csv
+      kgtool query trade-flows
+      kgtool query trade-flows --param exporter=ent:north-korea --format csv
       kgtool query my-question.rq
       kgtool query -e 'SELECT ?c WHERE { ?c a kg:Claim } LIMIT 5'
 

@@ -75,7 +75,7 @@ def cli(ctx: click.Context, project_dir: Path | None, store_dir: Path | None, qu
     Typical session:
       kgtool build                      compile, validate, write dist/
       kgtool queries                    list the named questions
-      kgtool query exports-by-period    answer one, with provenance
+      kgtool query trade-flows    answer one, with provenance
       kgtool why "Choi Kyung-soo"       every claim about an entity, sourced
       kgtool mentions "North Korea"     where the text refers to it
     """
