@@ -1,0 +1,299 @@
+"""Benchmark kgtool's pipeline against the rdflib + pyshacl baseline on a generated corpus.
+
+Every step runs in its own child process so that its wall time and peak RSS
+(from ``os.wait4``) are its own; baseline steps are killed at ``--bound``
+seconds and reported as "> bound".
+
+    python bench/run.py --claims 100000 [--json] [--bound 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+KGTOOL = str(Path(PYTHON).parent / "kgtool")
+
+
+def measure(argv: list[str], bound: float | None = None) -> dict[str, object]:
+    """Run a child; its wall seconds, peak RSS (MB), exit code and last stdout line as JSON."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    timed_out = False
+    try:
+        out, err = child.communicate(timeout=bound)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        out, err = child.communicate()
+        timed_out = True
+    seconds = time.perf_counter() - started
+    # The step's peak RSS comes from the --rss wrapper around it (see wrapped()).
+    report: dict[str, object] = {"seconds": seconds, "code": child.returncode, "timeout": timed_out}
+    lines = [line for line in out.decode().splitlines() if line.startswith("{")]
+    if lines:
+        report.update(json.loads(lines[-1]))
+    if child.returncode not in (0, None) and not timed_out:
+        report["error"] = err.decode()[-400:]
+    return report
+
+
+def wrapped(argv: list[str]) -> list[str]:
+    """Run ``argv`` under this script's ``--rss`` wrapper, which reports the child's own peak."""
+    return [PYTHON, __file__, "--rss", "--", *argv]
+
+
+def rss_wrapper(argv: list[str]) -> int:
+    """Run argv, then print its peak RSS (MB) as JSON on the last line."""
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE)
+    out, _ = child.communicate()
+    # The wrapper has this one child, so the children's peak is that child's peak.
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    text = out.decode()
+    payload: dict[str, object] = {}
+    lines = [line for line in text.splitlines() if line.startswith("{")]
+    if lines:
+        payload = json.loads(lines[-1])
+    payload["rss_mb"] = round(peak, 1)
+    print(json.dumps(payload))
+    return child.returncode
+
+
+# Steps run in children -----------------------------------------------------------
+
+
+def step_build(project: str) -> None:
+    """kgtool: load, validate (SPARQL engine), export; one JSON line of timings."""
+    from kgtool.export import write_dist
+    from kgtool.project import Project
+    from kgtool.store import build_store
+    from kgtool.validate import validate
+
+    proj = Project(Path(project))
+    t0 = time.perf_counter()
+    kgstore, stats = build_store(proj)
+    t1 = time.perf_counter()
+    report = validate(kgstore, engine="sparql")
+    t2 = time.perf_counter()
+    write_dist(kgstore, proj.dist_dir)
+    t3 = time.perf_counter()
+    print(json.dumps({"load": t1 - t0, "validate": t2 - t1, "export": t3 - t2,
+                      "quads": stats.quads, "results": len(report.results)}))  # fmt: skip
+
+
+def step_query(project: str, name: str, repeats: int) -> None:
+    """Median seconds of one named query (default parameters) on the built store."""
+    from kgtool.project import Project
+    from kgtool.query import LocalExecutor, run
+    from kgtool.store import open_store
+
+    proj = Project(Path(project))
+    kgstore = open_store(proj, refresh=False)
+    times, rows = [], 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = run(name, {}, executor=LocalExecutor(kgstore), project=proj)
+        rows = len(list(result.rows))
+        times.append(time.perf_counter() - started)
+    print(json.dumps({"median": statistics.median(times), "rows": rows}))
+
+
+def run_queries(project: Path, repeats: int, bound: float) -> dict[str, object]:
+    """Each query in its own child, bounded, so one slow query cannot stall the run."""
+    out: dict[str, object] = {}
+    for path in sorted((project / "queries").glob("*.rq")):
+        m = measure([PYTHON, __file__, "--step", "query", str(project), path.stem, str(repeats)],
+                    bound)  # fmt: skip
+        out[path.stem] = "timeout" if m.get("timeout") else m.get("median", m.get("error"))
+    return out
+
+
+def step_rebuild(project: str) -> None:
+    """Edit one claims file, then bring store, validation and dist up to date."""
+    from kgtool.build import build
+    from kgtool.project import Project
+
+    proj = Project(Path(project))
+    target = sorted((proj.graph_dir / "claims").glob("*.ttl"))[0]
+    text = target.read_text(encoding="utf-8")
+    edited = text.replace('rdfs:label "Edited: ', 'rdfs:label "', 1)
+    if edited == text:
+        edited = text.replace('rdfs:label "', 'rdfs:label "Edited: ', 1)
+    target.write_text(edited, encoding="utf-8")
+    started = time.perf_counter()
+    outcome = build(proj, engine="sparql")
+    print(json.dumps({"rebuild": time.perf_counter() - started, "action": outcome.stats.action,
+                      "reloaded": outcome.stats.reloaded}))  # fmt: skip
+
+
+def step_baseline(project: str, part: str) -> None:
+    """rdflib + pyshacl: parse everything (with texts), then validate or serialize."""
+    from pyshacl import validate as shacl
+    from rdflib import Graph, Literal, Namespace
+
+    root = Path(project)
+    kg, schema = Namespace("https://w3id.org/kgtool/ontology#"), Namespace("http://schema.org/")
+    started = time.perf_counter()
+    data, shapes = Graph(), Graph()
+    for path in sorted((root / "ontology").glob("*.ttl")) + sorted(root.glob("graph/**/*.ttl")):
+        (shapes if path.name == "shapes.ttl" else data).parse(path, format="turtle")
+    for doc, rel in list(data.subject_objects(kg.localPath)):
+        text = root / "graph" / str(rel)
+        if text.is_file():
+            data.add((doc, schema.text, Literal(text.read_text(encoding="utf-8"))))
+    parsed = time.perf_counter()
+    out: dict[str, object] = {"parse": parsed - started, "triples": len(data)}
+    if part == "validate":
+        conforms, _, _ = shacl(data, shacl_graph=shapes, inference="none", advanced=True)
+        out["validate"] = time.perf_counter() - parsed
+        out["conforms"] = bool(conforms)
+    elif part == "serialize":
+        data.serialize(format="turtle")
+        out["serialize"] = time.perf_counter() - parsed
+    print(json.dumps(out))
+
+
+# The driver ---------------------------------------------------------------------
+
+
+def ensure_corpus(claims: int, seed: int, root: Path) -> Path:
+    out = root / f"kg-{claims}-s{seed}"
+    stamp = out / "violations.json"
+    if not stamp.is_file():
+        subprocess.run([PYTHON, str(REPO / "bench" / "generate.py"), "--claims", str(claims),
+                        "--seed", str(seed), "--out", str(out)], check=True)  # fmt: skip
+    return out
+
+
+def child(*args: str) -> list[str]:
+    return wrapped([PYTHON, __file__, "--step", *args])
+
+
+def startup(argv: list[str], repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=False)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench(claims: int, seed: int, bound: float, workdir: Path, baseline: bool) -> dict[str, object]:
+    project = ensure_corpus(claims, seed, workdir)
+    results: dict[str, object] = {"claims": claims, "project": str(project)}
+    results["build"] = measure(child("build", str(project)))
+    results["queries"] = {"queries": run_queries(project, 5, 60.0)}
+    results["rebuild"] = measure(child("rebuild", str(project)))
+    results["help_seconds"] = startup([KGTOOL, "--help"])
+    medians = results["queries"]["queries"]
+    names = sorted((v, k) for k, v in medians.items() if isinstance(v, float))
+    names = [name for _, name in names]  # start-up is measured on the fastest query
+    if names:
+        results["query_cli_seconds"] = startup(
+            [KGTOOL, "--project", str(project), "query", names[0]], repeats=3
+        )
+        results["query_cli_name"] = names[0]
+    if baseline:
+        for part in ("parse", "validate", "serialize"):
+            results[f"baseline_{part}"] = measure(child("baseline", str(project), part), bound)
+    return results
+
+
+def _secs(value: object) -> str:
+    return f"{value:.2f} s" if isinstance(value, float) else str(value)
+
+
+def table(r: dict[str, object], bound: float) -> str:
+    b = r["build"]
+    assert isinstance(b, dict)
+    quads = int(b.get("quads", 0))
+    rows = [("step", "kgtool", "rss", "baseline", "rss", "kgtool/baseline")]
+
+    def base(part: str) -> tuple[float | None, str, str]:
+        m = r.get(f"baseline_{part}")
+        if not isinstance(m, dict):
+            return None, "-", "-"
+        if m.get("timeout"):
+            return None, f"> {bound:.0f} s", f"{m.get('rss_mb', '?')} MB"
+        value = m.get(part)
+        return (value if isinstance(value, float) else None), _secs(value), f"{m.get('rss_mb')} MB"
+
+    total_base: float | None = 0.0
+    rss = f"{b.get('rss_mb')} MB"
+    for mine, part in (("load", "parse"), ("validate", "validate"), ("export", "serialize")):
+        seconds, text, brss = base(part)
+        total_base = None if seconds is None or total_base is None else total_base + seconds
+        ours = b.get(mine)
+        ratio = f"{ours / seconds:.3f}" if seconds and isinstance(ours, float) else "-"
+        rows.append((f"{mine} ({part})", _secs(ours), rss, text, brss, ratio))
+    ours_total = sum(float(b.get(k, 0.0)) for k in ("load", "validate", "export"))  # type: ignore[arg-type]
+    ratio = f"{ours_total / total_base:.3f}" if total_base else "-"
+    rows.append(("full build", _secs(ours_total), rss,
+                 _secs(total_base) if total_base else "-", "", ratio))  # fmt: skip
+    lines = [" | ".join(row) for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    q = r["queries"]
+    medians = q.get("queries", {}) if isinstance(q, dict) else {}
+    rb = r["rebuild"]
+    extra = [
+        f"claims {r['claims']}, quads {quads}, {quads / max(ours_total, 1e-9):,.0f} quads/s "
+        f"(kgtool full build)",
+        f"incremental rebuild after editing one claims file: {_secs(rb.get('rebuild'))}"  # type: ignore[union-attr]
+        f" (process {_secs(rb.get('seconds'))}, {rb.get('rss_mb')} MB)",  # type: ignore[union-attr]
+        f"kgtool --help: {_secs(r['help_seconds'])}",
+    ]
+    if "query_cli_seconds" in r:
+        extra.append(f"kgtool query {r['query_cli_name']}: {_secs(r['query_cli_seconds'])}")
+    if medians:
+        timed = {k: v for k, v in medians.items() if isinstance(v, float)}
+        extra.append(f"queries: {len(medians)}, {len(timed)} finished within 60 s (median of 5):")
+        for name, sec in sorted(medians.items()):
+            shown = f"{sec * 1000:.1f} ms" if isinstance(sec, float) else f"{sec} (> 60 s)"
+            extra.append(f"  {name}: {shown}")
+    else:
+        extra.append("queries: none in queries/")
+    return "\n".join([*lines, "", *extra])
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--rss"]:
+        return rss_wrapper(argv[2:])
+    if argv[:1] == ["--step"]:
+        name, *rest = argv[1:]
+        if name == "build":
+            step_build(rest[0])
+        elif name == "query":
+            step_query(rest[0], rest[1], int(rest[2]))
+        elif name == "rebuild":
+            step_rebuild(rest[0])
+        elif name == "baseline":
+            step_baseline(rest[0], rest[1])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--bound", type=float, default=600.0, help="seconds per baseline step")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--no-baseline", action="store_true", help="measure kgtool alone")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/kgtool-bench"))
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    results = bench(args.claims, args.seed, args.bound, args.workdir, not args.no_baseline)
+    print(json.dumps(results, indent=2) if args.json else table(results, args.bound))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
