@@ -28,7 +28,7 @@ def build(
     project: Project,
     *,
     force: bool = False,
-    engine: str = "pyshacl",
+    engine: str = "sparql",
     write: bool = True,
     progress: Callable[[str], None] = lambda _: None,
 ) -> BuildOutcome:

@@ -43,7 +43,7 @@ class ValidationResult:
 @dataclass
 class ValidationReport:
     results: list[ValidationResult] = field(default_factory=list)
-    engine: str = "pyshacl"
+    engine: str = "sparql"
 
     @property
     def conforms(self) -> bool:
@@ -175,7 +175,7 @@ def validate_with_pyshacl(kgstore: KgStore) -> list[ValidationResult]:
     return results
 
 
-def validate(kgstore: KgStore, *, engine: str = "pyshacl") -> ValidationReport:
+def validate(kgstore: KgStore, *, engine: str = "sparql") -> ValidationReport:
     """Check integrity of the sources, then the shapes; never raises on bad data."""
     if engine != "pyshacl":
         from kgtool import shacl_sparql

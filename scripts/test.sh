@@ -14,4 +14,21 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v dot >/dev/null 2>&1; th
 fi
 
 "$BIN/ruff" check kgtool tests bench
+
+# A real Oxigraph server for the remote-store tests, on a free loopback port.
+OXI_DIR=$(mktemp -d)
+PORT=$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$BIN/oxigraph" serve --location "$OXI_DIR/db" --bind "127.0.0.1:$PORT" --union-default-graph \
+    >"$OXI_DIR/server.log" 2>&1 &
+OXI_PID=$!
+trap 'kill "$OXI_PID" 2>/dev/null; wait "$OXI_PID" 2>/dev/null; rm -rf "$OXI_DIR"' EXIT
+for _ in $(seq 1 100); do
+    if "$BIN/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/query?query=ASK%7B%7D', timeout=1)" 2>/dev/null; then
+        break
+    fi
+    sleep 0.1
+done
+export KGTOOL_TEST_SERVER="http://127.0.0.1:$PORT"
+echo "oxigraph server ready at $KGTOOL_TEST_SERVER"
+
 "$BIN/pytest" "$@"

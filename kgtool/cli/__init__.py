@@ -44,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except click.exceptions.Exit as done:
         return done.exit_code
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else 1
     except click.ClickException as error:
         error.show()
         return error.exit_code

@@ -42,7 +42,15 @@ class State:
         from kgtool.query import LocalExecutor
         from kgtool.store import open_store
 
-        return LocalExecutor(open_store(self.project, progress=self.progress))
+        kgstore = open_store(self.project, progress=self.progress)
+        self.close_later(kgstore)
+        return LocalExecutor(kgstore)
+
+    def close_later(self, kgstore: Any) -> None:
+        """Release the store's database when the command ends (tests call main() often)."""
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.call_on_close(kgstore.close)
 
 
 pass_state = click.make_pass_decorator(State, ensure=True)

@@ -17,7 +17,7 @@ def _engine_option(func):  # type: ignore[no-untyped-def]
     return click.option(
         "--engine",
         type=click.Choice(ENGINES),
-        default="pyshacl",
+        default="sparql",
         show_default=True,
         help="SHACL engine: pyshacl (the reference) or sparql (shapes run as SPARQL "
         "on the embedded store; much faster on large graphs).",
@@ -39,6 +39,7 @@ def build(state: State, force: bool, engine: str) -> None:
     from kgtool.results import compact_iri
 
     outcome = run_build(state.project, force=force, engine=engine, progress=state.progress)
+    state.close_later(outcome.store)
     if not outcome.report.conforms:
         click.echo(outcome.report.to_text(compact_iri))
         raise ValidationFailed("the graph does not conform to its shapes; dist/ was not written")
@@ -70,6 +71,7 @@ def validate(state: State, fmt: str, engine: str) -> None:
     from kgtool.validate import validate as run_validate
 
     kgstore, _ = refresh_store(state.project, progress=state.progress)
+    state.close_later(kgstore)
     report = run_validate(kgstore, engine=engine)
     click.echo(report.to_json() if fmt == "json" else report.to_text(compact_iri))
     if not report.conforms:
@@ -119,8 +121,10 @@ def export(
     else:
         from kgtool.store import open_store
 
+        kgstore = open_store(state.project, progress=state.progress)
+        state.close_later(kgstore)
         data = run_export(
-            open_store(state.project, progress=state.progress), fmt, selection=selection
+            kgstore, fmt, selection=selection
         )
     if output is None:
         sys.stdout.buffer.write(data)

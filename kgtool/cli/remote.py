@@ -26,7 +26,7 @@ from kgtool.errors import RemoteError, ValidationFailed
 @click.option(
     "--engine",
     type=click.Choice(["pyshacl", "sparql"]),
-    default="pyshacl",
+    default="sparql",
     show_default=True,
     help="SHACL engine used to validate before pushing.",
 )
@@ -57,6 +57,7 @@ def push(
         raise RemoteError("no server given", hint="pass --endpoint URL or set KGTOOL_ENDPOINT")
     target = Endpoint(endpoint, store_url=store_url, timeout=timeout)
     kgstore, stats = refresh_store(state.project, progress=state.progress)
+    state.close_later(kgstore)
     state.progress(f"store {stats.action}: {stats.quads} quads")
     if not no_validate:
         from kgtool.validate import validate
