@@ -162,9 +162,14 @@ class KgStore:
         """The project files in which a node appears as subject (for reports)."""
         import pyoxigraph as ox
 
+        node: ox.NamedNode | ox.BlankNode
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:  # a blank node's label, as validation reports give it
+            node = ox.BlankNode(iri.removeprefix("_:"))
         graphs = {
             q.graph_name.value
-            for q in self.store.quads_for_pattern(ox.NamedNode(iri), None, None)
+            for q in self.store.quads_for_pattern(node, None, None)
             if isinstance(q.graph_name, ox.NamedNode)
         }
         return sorted(filter(None, (self.project.path_of_graph(g) for g in graphs)))

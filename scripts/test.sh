@@ -21,7 +21,8 @@ PORT=$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 
 "$BIN/oxigraph" serve --location "$OXI_DIR/db" --bind "127.0.0.1:$PORT" --union-default-graph \
     >"$OXI_DIR/server.log" 2>&1 &
 OXI_PID=$!
-trap 'kill "$OXI_PID" 2>/dev/null; wait "$OXI_PID" 2>/dev/null; rm -rf "$OXI_DIR"' EXIT
+stop_server() { kill "$OXI_PID" 2>/dev/null || true; wait "$OXI_PID" 2>/dev/null || true; rm -rf "$OXI_DIR"; }
+trap stop_server EXIT
 for _ in $(seq 1 100); do
     if "$BIN/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/query?query=ASK%7B%7D', timeout=1)" 2>/dev/null; then
         break
@@ -31,4 +32,8 @@ done
 export KGTOOL_TEST_SERVER="http://127.0.0.1:$PORT"
 echo "oxigraph server ready at $KGTOOL_TEST_SERVER"
 
-"$BIN/pytest" "$@"
+status=0
+"$BIN/pytest" "$@" || status=$?
+stop_server
+trap - EXIT
+exit "$status"
