@@ -271,17 +271,32 @@ def _write_manifest(store_path: Path, manifest: dict[str, Any]) -> None:
     tmp.replace(store_path / MANIFEST_NAME)
 
 
+def _remove_tree(path: Path, attempts: int = 20) -> None:
+    """Delete a folder, retrying while a closing database still flushes files into it."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.05)
+
+
 def _build_fresh(project: Project, target: Path, progress: Progress) -> tuple[ox.Store, int]:
     """Compile every input into a new database under ``target``."""
     import pyoxigraph as ox
 
     files = project.rdf_files()
     store = ox.Store(str(target / DATABASE_NAME))
-    for index, path in enumerate(files, 1):
-        progress(f"loading {project.relative(path)} ({index}/{len(files)})")
-        load_file(store, project, path, bulk=True)
-    inject_source_texts(store, project)
-    store.flush()
+    try:
+        for index, path in enumerate(files, 1):
+            progress(f"loading {project.relative(path)} ({index}/{len(files)})")
+            load_file(store, project, path, bulk=True)
+        inject_source_texts(store, project)
+        store.flush()
+    except BaseException:
+        # Drop the database before the caller deletes its folder: the traceback
+        # keeps this frame alive, and an open RocksDB keeps writing files there.
+        del store
+        raise
     return store, len(store)
 
 
@@ -333,7 +348,7 @@ def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgSto
         del store  # release the database lock before moving the folder
         _write_manifest(tmp, {"format": STORE_FORMAT, "files": hashes, "quads": quads})
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_tree(tmp)
         raise
     old = final.parent / f"{final.name}.old-{os.getpid()}"
     shutil.rmtree(old, ignore_errors=True)
