@@ -64,13 +64,13 @@ class ValidationReport:
         for r in self.results:
             where = ", ".join(r.files) if r.files else "(file unknown)"
             lines.append(f"{r.severity}: {r.message}")
-            lines.append(f"  focus:     {short(r.focus)}")
+            lines.append(f"  focus:      {short(r.focus)}")
             if r.path:
-                lines.append(f"  property:  {short(r.path)}")
+                lines.append(f"  property:   {short(r.path)}")
             if r.value:
-                lines.append(f"  value:     {short(r.value)}")
+                lines.append(f"  value:      {short(r.value)}")
             lines.append(f"  constraint: {short(r.component)}")
-            lines.append(f"  in file:   {where}")
+            lines.append(f"  in file:    {where}")
         violations = sum(r.severity == "Violation" for r in self.results)
         summary = "conforms" if self.conforms else f"{violations} violation(s)"
         others = len(self.results) - violations
