@@ -64,10 +64,6 @@ class Parameter:
     default: str | None = None
     description: str = ""
 
-    @property
-    def required(self) -> bool:
-        return False  # an unbound parameter leaves its variable free: "any"
-
     def describe(self) -> str:
         default = f" = {self.default}" if self.default is not None else ""
         return f"{self.name} ({self.type}{default})"
@@ -97,7 +93,7 @@ class NamedQuery:
     @classmethod
     def from_text(cls, text: str, *, name: str = "query", path: Path | None = None) -> NamedQuery:
         header: dict[str, list[str]] = {}
-        for number, raw in enumerate(text.splitlines(), 1):
+        for raw in text.splitlines():
             line = raw.strip()
             if not line.startswith("#"):
                 if line:
@@ -108,7 +104,6 @@ class NamedQuery:
                 header.setdefault(match[1], []).append(match[2].strip())
             elif header.get("description") and line.lstrip("#").strip():
                 header["description"][-1] += " " + line.lstrip("#").strip()
-            _ = number
         params = []
         for spec in header.get("param", []):
             match = _PARAM.match(spec)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from kgtool.cli.common import State, cli, endpoint_option, pass_state
@@ -157,5 +155,3 @@ def answer(state: State, fmt: str, endpoint: str | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
 
-
-_ = Path
