@@ -1,20 +1,23 @@
 """Deterministic exports: the same store always gives byte-identical files.
 
-Quads are sorted (subject, then ``rdf:type`` first, predicate, object) and
-blank nodes, where the ontology or shapes have them, are relabelled by
-RDF Dataset Canonicalization (RDFC-1.0) before sorting, so that a diff of two
-exports shows only what changed in the graph.
+Named graphs come in IRI order; within each, triples are sorted (subject,
+``rdf:type`` first, predicate, object) and blank nodes relabelled by RDF
+Dataset Canonicalization (RDFC-1.0), so a diff of two exports shows only what
+changed, in the section of the file that changed. Turtle keeps one section
+per source file; N-Triples and RDF/XML merge the graphs into one sorted set.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kgtool.errors import InputError
+from kgtool.pieces import assemble, render, sort_lines
 from kgtool.project import GRAPH_BASE, NAMESPACES
 
 if TYPE_CHECKING:
@@ -86,112 +89,85 @@ def select_quads(kgstore: KgStore, selection: str) -> list[ox.Quad]:
     ]
 
 
-# Sorting lines, not terms ----------------------------------------------------
+# Rendering ----------------------------------------------------------------------
 #
-# Sorting millions of quads by the N-Triples form of their terms is the cost of
-# a deterministic export. The same order comes from sorting N-Triples *lines*
-# as plain strings: terms never contain a raw space or control character, so a
-# line compares like the tuple (subject, predicate, object) of its terms. The
-# one exception to lexical order, rdf:type first, is had by swapping that
-# predicate for "\x01" while sorting. Lines come straight from pyoxigraph's
-# dump of each named graph, so no Python object is made per triple.
+# Every format is built from per-graph pieces (kgtool.pieces): sorted N-Quads
+# and a Turtle body per named graph, rendered once. A built store keeps them
+# on disk, so an export is a concatenation; quads from elsewhere (a remote
+# endpoint, a CONSTRUCT result) are rendered the same way, hence the same bytes.
 
-TYPE_NT = f"<{RDF_TYPE}>"
-_TYPE_KEY = "\x01"
-_TYPE_NT_SPACED = f" {TYPE_NT} "
-_TYPE_KEY_SPACED = f" {_TYPE_KEY} "
-
-GraphLines = list[tuple[str, list[str]]]  # (graph as "<iri>", N-Triples lines)
-
-
-def _sorted_lines(lines: Iterable[str]) -> list[str]:
-    """Lines in export order; the rdf:type swap is done on the joined text, at C speed."""
-    text = "\n".join(lines).replace(_TYPE_NT_SPACED, _TYPE_KEY_SPACED)
-    keyed = text.split("\n") if text else []
-    keyed.sort()
-    return "\n".join(keyed).replace(_TYPE_KEY_SPACED, _TYPE_NT_SPACED).split("\n") if keyed else []
-
-
-def _with_graph(lines: list[str], graph: str) -> str:
-    """N-Triples lines as N-Quads text in ``graph`` ("" is the default graph)."""
-    if not lines:
-        return ""
-    text = "\n".join(lines) + "\n"
-    return text.replace(" .\n", f" {graph} .\n") if graph else text
+Piece = tuple[str, bytes, bytes]  # (graph IRI or "" for the default graph, N-Quads, Turtle)
 
 
 def _split(text: bytes) -> list[str]:
     return text.decode("utf-8").splitlines()
 
 
-def _lines_of_quads(quads: Iterable[ox.Quad]) -> GraphLines:
-    """Quads as N-Triples lines grouped by named graph (the default graph is "")."""
+def _pieces_of_quads(quads: Iterable[ox.Quad]) -> list[Piece]:
+    """Quads rendered per graph (the default graph is "" and comes first)."""
     import pyoxigraph as ox
 
     by_graph: dict[str, list[ox.Triple]] = {}
     for quad in quads:
         graph = quad.graph_name
-        key = f"<{graph.value}>" if isinstance(graph, ox.NamedNode) else ""
+        key = graph.value if isinstance(graph, ox.NamedNode) else ""
         by_graph.setdefault(key, []).append(quad.triple)
-    return sorted(
-        (graph, _split(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)))
-        for graph, triples in by_graph.items()
-    )
-
-
-def _lines_of_store(kgstore: KgStore, selection: str) -> GraphLines:
-    import pyoxigraph as ox
-
-    out: GraphLines = []
-    for graph in _selected_graphs(kgstore, selection):
-        text = kgstore.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
-        out.append((f"<{graph}>", _split(text)))
-    out.sort()
+    out = []
+    for graph, triples in sorted(by_graph.items()):
+        lines = _split(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        rendered = render(graph, lines)
+        out.append((graph, rendered.nquads, rendered.turtle))
     return out
 
 
-def _has_blank(lines: list[str]) -> bool:
-    return any(line.startswith("_:") or " _:" in line for line in lines)
-
-
-def _canonicalize(graphs: GraphLines) -> GraphLines:
-    """Relabel blank nodes by RDFC-1.0 over the graphs that have any; others pass as they are.
-
-    Canonical labels depend only on the quads that mention blank nodes, so
-    leaving blank-free graphs out gives the labels the whole dataset would get.
-    """
+def _pieces_of_store(kgstore: KgStore, selection: str) -> Iterator[Piece]:
+    """The selection's pieces: from the store's cache when it has them, else rendered now."""
     import pyoxigraph as ox
 
-    blank = [(g, lines) for g, lines in graphs if _has_blank(lines)]
-    if not blank:
-        return graphs
-    nquads = "".join(_with_graph(lines, g) for g, lines in blank)
-    dataset = ox.Dataset(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    relabelled = dict(_lines_of_quads(dataset))
-    return [(g, relabelled.get(g, []) if g in dict(blank) else lines) for g, lines in graphs]
+    cache = kgstore.piece_cache
+    for graph in _selected_graphs(kgstore, selection):
+        entry = kgstore.pieces.get(graph)
+        if entry is not None and cache is not None and cache.has(entry.key):
+            yield (
+                graph,
+                cache.nquads_path(entry.key).read_bytes(),
+                cache.turtle_path(entry.key).read_bytes(),
+            )
+            continue
+        dumped = kgstore.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+        rendered = render(graph, _split(dumped))
+        yield graph, rendered.nquads, rendered.turtle
 
 
-def _render(graphs: GraphLines, fmt: str) -> bytes:
-    """Sorted graphs in a format of :data:`FORMATS`, through pyoxigraph's serializers."""
+def _triple_lines(pieces: Iterable[Piece]) -> list[str]:
+    """Every piece's triples as N-Triples lines, merged, sorted and deduplicated."""
+    lines: list[str] = []
+    for graph, nquads, _ in pieces:
+        text = nquads.decode("utf-8")
+        if graph:
+            text = text.replace(f" <{graph}> .\n", " .\n")
+        lines.extend(text.splitlines())
+    return sort_lines(lines)
+
+
+def _render(pieces: Iterable[Piece], fmt: str) -> bytes:
+    """Pieces in graph order as one document in a format of :data:`FORMATS`."""
     import pyoxigraph as ox
 
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+    if fmt in ("nq", "trig", "ttl"):
+        return b"".join(assemble(pieces, fmt))
     attribute, keeps_graphs = FORMATS[fmt]
-    graphs = _canonicalize(graphs)
     if keeps_graphs:
-        text = "".join(_with_graph(_sorted_lines(lines), g) for g, lines in graphs)
-        if fmt == "nq":
-            return text.encode("utf-8")
-        source = ox.RdfFormat.N_QUADS
+        data, source = b"".join(assemble(pieces, "nq")), ox.RdfFormat.N_QUADS
     else:
-        distinct = {line for _, lines in graphs for line in lines}
-        text = "\n".join(_sorted_lines(distinct)) + "\n" if distinct else ""
+        lines = _triple_lines(pieces)
+        data = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
         if fmt == "nt":
-            return text.encode("utf-8")
+            return data
         source = ox.RdfFormat.N_TRIPLES
-    items = ox.parse(text.encode("utf-8"), format=source)
+    items = ox.parse(data, format=source)
     return ox.serialize(items, format=getattr(ox.RdfFormat, attribute), prefixes=NAMESPACES)
 
 
@@ -199,12 +175,14 @@ def serialize(quads: Iterable[ox.Quad], fmt: str) -> bytes:
     """Serialize quads deterministically in one of :data:`FORMATS`."""
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
-    return _render(_lines_of_quads(quads), fmt)
+    return _render(_pieces_of_quads(quads), fmt)
 
 
 def serialize_store(kgstore: KgStore, selection: str, fmt: str) -> bytes:
-    """:func:`serialize` of a selection, reading N-Triples straight from the store."""
-    return _render(_lines_of_store(kgstore, selection), fmt)
+    """:func:`serialize` of a selection of the store, from its cached pieces."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+    return _render(_pieces_of_store(kgstore, selection), fmt)
 
 
 #: what ``kgtool build`` writes to dist/: file name -> (selection, format)
@@ -221,18 +199,24 @@ def write_dist(
 ) -> list[Path]:
     """Write every dist file into a fresh folder, then swap it in whole.
 
-    A failure part-way leaves the previous ``dist/`` untouched.
+    One pass over the graphs appends each piece to every file that selects
+    it, so the cost is one read of each cached piece. A failure part-way
+    leaves the previous ``dist/`` untouched.
     """
     staging = dist.with_name(dist.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        cache: dict[str, GraphLines] = {}
-        for name, (selection, fmt) in DIST_FILES.items():
-            progress(f"writing dist/{name}")
-            if selection not in cache:
-                cache[selection] = _canonicalize(_lines_of_store(kgstore, selection))
-            (staging / name).write_bytes(_render(cache[selection], fmt))
+        progress(f"writing {', '.join(DIST_FILES)} to {dist.name}/")
+        chosen = {name: set(_selected_graphs(kgstore, s)) for name, (s, _) in DIST_FILES.items()}
+        with ExitStack() as stack:
+            handles = {n: stack.enter_context((staging / n).open("wb")) for n in DIST_FILES}
+            for name, (_, fmt) in DIST_FILES.items():
+                handles[name].writelines(assemble([], fmt))  # the header alone
+            for piece in _pieces_of_store(kgstore, "all"):
+                for name, (_, fmt) in DIST_FILES.items():
+                    if piece[0] in chosen[name]:
+                        handles[name].writelines(_body(piece, fmt))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -243,6 +227,14 @@ def write_dist(
     os.replace(staging, dist)
     shutil.rmtree(old, ignore_errors=True)
     return [dist / name for name in DIST_FILES]
+
+
+def _body(piece: Piece, fmt: str) -> Iterator[bytes]:
+    """One piece's part of an export, without the header :func:`assemble` starts with."""
+    parts = assemble([piece], fmt)
+    if fmt != "nq":
+        next(parts)
+    return parts
 
 
 def export(kgstore: KgStore, fmt: str, *, selection: str = "all") -> bytes:

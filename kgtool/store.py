@@ -9,25 +9,35 @@ manifest is rebuilt from scratch rather than trusted.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import queue
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import InputError, QueryError, StoreError
-from kgtool.project import GRAPH_BASE, NAMESPACES, Project
+from kgtool.pieces import PieceCache, piece_key, render
+from kgtool.project import GRAPH_BASE, NAMESPACES, Project, sha256_file
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
 MANIFEST_NAME = "manifest.json"
 DATABASE_NAME = "oxigraph"
-STORE_FORMAT = 1
+PIECES_NAME = "pieces"
+REPORT_NAME = "report.json"
+STORE_FORMAT = 2
+
+#: threads that parse files at once (parsing and loading release the GIL)
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 Progress = Callable[[str], None]
 
@@ -45,6 +55,8 @@ class BuildStats:
     removed: list[str] = field(default_factory=list)
     quads: int = 0
     seconds: float = 0.0
+    #: graph IRI -> (piece key before, piece key after); None for absent
+    graphs: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 def parse_error(error: SyntaxError, path: str) -> InputError:
@@ -119,13 +131,149 @@ def inject_source_texts(store: ox.Store, project: Project, only: set[str] | None
         store.add(ox.Quad(doc, text_predicate, ox.Literal(text), graph))
 
 
+LOCAL_PATH = NAMESPACES["kg"] + "localPath"
+SCHEMA_TEXT = NAMESPACES["schema"] + "text"
+
+
+@dataclass
+class PieceEntry:
+    """What the manifest records of one named graph: its piece and what it holds."""
+
+    key: str
+    quads: int
+    docs: list[list[str]] = field(default_factory=list)  # [document IRI, kg:localPath]
+    text: str = ""  # for a source-text graph: the text's kg:localPath
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "quads": self.quads}
+        if self.docs:
+            out["docs"] = self.docs
+        if self.text:
+            out["text"] = self.text
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PieceEntry:
+        return cls(data["key"], int(data["quads"]), data.get("docs", []), data.get("text", ""))
+
+
+def render_file(project: Project, path: Path, digest: str, cache: PieceCache) -> PieceEntry:
+    """Parse one RDF file in a scratch store and cache its export piece.
+
+    The scratch store normalises literals exactly as the real one does, so a
+    piece holds the very quads the store will hold; loading the store from
+    the pieces then parses N-Quads, the cheapest format.
+    """
+    import pyoxigraph as ox
+
+    graph = project.graph_iri(path)
+    scratch = ox.Store()
+    load_file(scratch, project, path, bulk=False)
+    docs = sorted(
+        [q.subject.value, q.object.value]
+        for q in scratch.quads_for_pattern(None, ox.NamedNode(LOCAL_PATH), None)
+        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)
+    )
+    dumped = scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+    piece = render(graph, dumped.decode("utf-8").splitlines())
+    key = piece_key(graph, digest)
+    cache.put(key, piece)
+    return PieceEntry(key, piece.quads, docs)
+
+
+def _text_entries(
+    project: Project, files: dict[str, PieceEntry], hashes: dict[str, str]
+) -> dict[str, tuple[PieceEntry, list[str]]]:
+    """The source-text graphs the file graphs ask for: graph -> (entry sans count, documents).
+
+    A text's key covers its bytes and the documents pointing at it, so moving
+    a ``kg:localPath`` to another document re-renders the piece.
+    """
+    by_path: dict[str, set[str]] = {}
+    for entry in files.values():
+        for doc, local in entry.docs:
+            by_path.setdefault(local, set()).add(doc)
+    out: dict[str, tuple[PieceEntry, list[str]]] = {}
+    for local, docs in sorted(by_path.items()):
+        file = project.graph_dir / local
+        if not file.is_file():
+            continue  # validation reports the missing file
+        digest = hashes.get(project.relative(file)) or sha256_file(file)
+        graph = source_text_graph(project, local)
+        ordered = sorted(docs)
+        key = piece_key(graph, digest + "\n" + "\n".join(ordered))
+        out[graph] = (PieceEntry(key, 0, text=local), ordered)
+    return out
+
+
+def render_text(project: Project, graph: str, entry: PieceEntry, docs: list[str],
+                cache: PieceCache) -> PieceEntry:  # fmt: skip
+    """Cache the piece of one source text: ``schema:text`` of each document citing it."""
+    import pyoxigraph as ox
+
+    file = project.graph_dir / entry.text
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read source text: {error}", path=str(file)) from None
+    triples = [
+        ox.Triple(ox.NamedNode(doc), ox.NamedNode(SCHEMA_TEXT), ox.Literal(text)) for doc in docs
+    ]
+    lines = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8").splitlines()
+    piece = render(graph, lines)
+    cache.put(entry.key, piece)
+    return PieceEntry(entry.key, piece.quads, text=entry.text)
+
+
+class _Concatenation(io.RawIOBase):
+    """Several files read as one stream, so one bulk load takes every piece."""
+
+    def __init__(self, paths: Iterable[Path]) -> None:
+        self.paths = iter(paths)
+        self.handle: Any = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while True:
+            if self.handle is None:
+                path = next(self.paths, None)
+                if path is None:
+                    return 0
+                self.handle = path.open("rb")
+            count = self.handle.readinto(buffer)
+            if count:
+                return int(count)
+            self.handle.close()
+            self.handle = None
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+        super().close()
+
+
 class KgStore:
     """A project's compiled store; use :func:`open_store` to get one."""
 
-    def __init__(self, project: Project, store: ox.Store, *, path: Path | None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        store: ox.Store,
+        *,
+        path: Path | None,
+        pieces: dict[str, PieceEntry] | None = None,
+    ) -> None:
         self.project = project
         self.store = store
         self.path = path
+        #: graph IRI -> its cached export piece (empty for an in-memory store)
+        self.pieces = pieces or {}
+
+    @property
+    def piece_cache(self) -> PieceCache | None:
+        return PieceCache(self.path / PIECES_NAME) if self.path is not None else None
 
     # Queries ---------------------------------------------------------------
     def query(self, sparql: str, *, substitutions: dict[Any, Any] | None = None) -> Any:
@@ -218,11 +366,34 @@ def _lock_error(path: Path, error: BaseException) -> StoreError | None:
     )
 
 
-def _open_database(path: Path, manifest: dict[str, Any], *, read_only: bool) -> ox.Store:
-    """Open the database and check it against the manifest before anyone trusts it.
+def _probe(store: ox.Store, manifest: dict[str, Any]) -> None:
+    """Check the database against the manifest without reading all of it.
 
-    Damage RocksDB detects (bad checksums, a garbled CURRENT file) and a quad
-    count that differs from the manifest both raise :class:`_Unusable`.
+    Counting every quad of a large RocksDB store takes seconds, so the
+    manifest's total must equal the sum of its pieces and the three smallest
+    graphs must hold as many quads as the manifest says; damage RocksDB
+    detects raises on the way.
+    """
+    import pyoxigraph as ox
+
+    pieces = manifest.get("pieces")
+    total = manifest.get("quads")
+    if not isinstance(pieces, dict) or not isinstance(total, int):
+        raise _Unusable("store manifest records no quad counts")
+    counts = {graph: int(entry["quads"]) for graph, entry in pieces.items()}
+    if sum(counts.values()) != total:
+        raise _Unusable(f"store manifest says {total} quads but its graphs add up to another")
+    for graph in sorted(counts, key=lambda g: (counts[g], g))[:3]:
+        found = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        if found != counts[graph]:
+            raise _Unusable(f"store graph <{graph}> has {found} quads, manifest {counts[graph]}")
+
+
+def _open_database(path: Path, manifest: dict[str, Any], *, read_only: bool) -> ox.Store:
+    """Open the database and probe it against the manifest before anyone trusts it.
+
+    Damage RocksDB detects (bad checksums, a garbled CURRENT file) and counts
+    that differ from the manifest both raise :class:`_Unusable`.
     """
     import pyoxigraph as ox
 
@@ -239,14 +410,18 @@ def _open_database(path: Path, manifest: dict[str, Any], *, read_only: bool) -> 
     except RuntimeError as error:
         raise _Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
     try:
-        quads = len(store)
+        _probe(store, manifest)
     except (OSError, RuntimeError) as error:
         del store  # release the lock before anyone rebuilds
         raise _Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
-    if not isinstance(manifest.get("quads"), int) or quads != manifest["quads"]:
+    except _Unusable:
         del store
-        raise _Unusable(f"store has {quads} quads but its manifest says {manifest.get('quads')}")
+        raise
     return store
+
+
+def _pieces_of(manifest: dict[str, Any]) -> dict[str, PieceEntry]:
+    return {g: PieceEntry.from_json(e) for g, e in manifest.get("pieces", {}).items()}
 
 
 def _read_manifest(store_path: Path) -> dict[str, Any] | None:
@@ -256,16 +431,29 @@ def _read_manifest(store_path: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(manifest, dict) or manifest.get("format") != STORE_FORMAT:
         return None
-    if not isinstance(manifest.get("files"), dict):
+    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("pieces"), dict):
+        return None
+    try:
+        _pieces_of(manifest)
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
     return manifest
+
+
+def _manifest(hashes: dict[str, str], pieces: dict[str, PieceEntry]) -> dict[str, Any]:
+    return {
+        "format": STORE_FORMAT,
+        "files": hashes,
+        "quads": sum(entry.quads for entry in pieces.values()),
+        "pieces": {graph: pieces[graph].to_json() for graph in sorted(pieces)},
+    }
 
 
 def _write_manifest(store_path: Path, manifest: dict[str, Any]) -> None:
     """Write the manifest atomically (a crash leaves the old or the new one)."""
     tmp = store_path / (MANIFEST_NAME + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        handle.write(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
     tmp.replace(store_path / MANIFEST_NAME)
@@ -280,24 +468,113 @@ def _remove_tree(path: Path, attempts: int = 20) -> None:
         time.sleep(0.05)
 
 
-def _build_fresh(project: Project, target: Path, progress: Progress) -> tuple[ox.Store, int]:
-    """Compile every input into a new database under ``target``."""
+def _render_files(
+    project: Project,
+    files: list[Path],
+    hashes: dict[str, str],
+    cache: PieceCache,
+    progress: Progress,
+    verb: str,
+    done: Callable[[PieceEntry], None] = lambda _: None,
+) -> dict[str, PieceEntry]:
+    """Render the pieces of ``files`` on a few threads; the first bad file stops the lot.
+
+    ``done`` is called with each finished piece, in file order.
+    """
+    out: dict[str, PieceEntry] = {}
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = [
+            pool.submit(render_file, project, path, hashes[project.relative(path)], cache)
+            for path in files
+        ]
+        try:
+            for index, (path, future) in enumerate(zip(files, futures, strict=True), 1):
+                out[project.graph_iri(path)] = entry = future.result()
+                done(entry)
+                progress(f"{verb} {project.relative(path)} ({index}/{len(files)})")
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return out
+
+
+def _render_texts(
+    project: Project,
+    pieces: dict[str, PieceEntry],
+    hashes: dict[str, str],
+    cache: PieceCache,
+    done: Callable[[PieceEntry], None] = lambda _: None,
+) -> tuple[dict[str, PieceEntry], list[str]]:
+    """Bring the source-text pieces in line with the file pieces' documents.
+
+    Returns the new piece map and the text graphs whose piece changed;
+    ``done`` is called with each text piece.
+    """
+    files = {g: e for g, e in pieces.items() if not e.text}
+    wanted = _text_entries(project, files, hashes)
+    out = dict(files)
+    changed = sorted(g for g, e in pieces.items() if e.text and g not in wanted)
+    for graph, (entry, docs) in wanted.items():
+        old = pieces.get(graph)
+        if old is not None and old.key == entry.key and cache.has(entry.key):
+            out[graph] = old
+        else:
+            out[graph] = render_text(project, graph, entry, docs, cache)
+            changed.append(graph)
+        done(out[graph])
+    return out, sorted(changed)
+
+
+def _build_fresh(
+    project: Project, target: Path, hashes: dict[str, str], progress: Progress
+) -> tuple[ox.Store, dict[str, PieceEntry]]:
+    """Compile every input into a new database under ``target``.
+
+    A producer thread parses files into pieces (on a few threads) while the
+    database bulk-loads each finished piece from one continuous N-Quads
+    stream: parsing and writing overlap, and one bulk load is many times
+    faster than one per file.
+    """
     import pyoxigraph as ox
 
-    files = project.rdf_files()
+    cache = PieceCache(target / PIECES_NAME)
+    ready: queue.Queue[Path | None] = queue.Queue()
+    outcome: dict[str, Any] = {}
+
+    def produce() -> None:
+        def done(entry: PieceEntry) -> None:
+            ready.put(cache.nquads_path(entry.key))
+
+        try:
+            files = project.rdf_files()
+            pieces = _render_files(project, files, hashes, cache, progress, "parsed", done)
+            outcome["pieces"] = _render_texts(project, pieces, hashes, cache, done)[0]
+        except BaseException as error:  # handed to the loading thread, raised there
+            outcome["error"] = error
+        finally:
+            ready.put(None)
+
+    producer = threading.Thread(target=produce, name="kgtool-parse", daemon=True)
     store = ox.Store(str(target / DATABASE_NAME))
     try:
-        for index, path in enumerate(files, 1):
-            progress(f"loading {project.relative(path)} ({index}/{len(files)})")
-            load_file(store, project, path, bulk=True)
-        inject_source_texts(store, project)
+        producer.start()
+        stream = io.BufferedReader(_Concatenation(iter(ready.get, None)), 1 << 20)
+        with stream:
+            store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
+        producer.join()
+        if "error" in outcome:
+            raise outcome["error"]
         store.flush()
     except BaseException:
+        producer.join()  # it writes into target, which the caller is about to delete
         # Drop the database before the caller deletes its folder: the traceback
         # keeps this frame alive, and an open RocksDB keeps writing files there.
         del store
         raise
-    return store, len(store)
+    pieces: dict[str, PieceEntry] = outcome["pieces"]
+    progress(f"loaded {sum(e.quads for e in pieces.values())} quads into the store")
+    return store, pieces
 
 
 def _check_replaceable(final: Path) -> None:
@@ -312,7 +589,8 @@ def _check_replaceable(final: Path) -> None:
     if not final.exists():
         return
     entries = {p.name for p in final.iterdir()}
-    if not entries <= {MANIFEST_NAME, MANIFEST_NAME + ".tmp", DATABASE_NAME}:
+    known = {MANIFEST_NAME, MANIFEST_NAME + ".tmp", DATABASE_NAME, PIECES_NAME, REPORT_NAME}
+    if not entries <= known:
         raise StoreError(
             f"{final} is not a kgtool store (it holds other files); refusing to replace it",
             hint="choose an empty or new folder with --store",
@@ -340,13 +618,14 @@ def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgSto
     started = time.perf_counter()
     final = project.store_path
     _check_replaceable(final)
+    old_pieces = _pieces_of(_read_manifest(final) or {})
     hashes = dict(project.iter_hashes())
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=final.name + ".new-", dir=final.parent))
     try:
-        store, quads = _build_fresh(project, tmp, progress)
+        store, pieces = _build_fresh(project, tmp, hashes, progress)
         del store  # release the database lock before moving the folder
-        _write_manifest(tmp, {"format": STORE_FORMAT, "files": hashes, "quads": quads})
+        _write_manifest(tmp, _manifest(hashes, pieces))
     except BaseException:
         _remove_tree(tmp)
         raise
@@ -356,8 +635,24 @@ def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgSto
         final.replace(old)
     tmp.replace(final)
     shutil.rmtree(old, ignore_errors=True)
-    stats = BuildStats("built", sorted(hashes), [], quads, time.perf_counter() - started)
-    return KgStore(project, ox.Store(str(final / DATABASE_NAME)), path=final), stats
+    quads = sum(entry.quads for entry in pieces.values())
+    graphs = _graph_changes(old_pieces, pieces, changed_only=False)
+    stats = BuildStats("built", sorted(hashes), [], quads, time.perf_counter() - started, graphs)
+    store = ox.Store(str(final / DATABASE_NAME))
+    return KgStore(project, store, path=final, pieces=pieces), stats
+
+
+def _graph_changes(
+    old: dict[str, PieceEntry], new: dict[str, PieceEntry], *, changed_only: bool
+) -> dict[str, tuple[str | None, str | None]]:
+    """graph -> (old key, new key), for every graph or only those whose piece changed."""
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for graph in sorted(set(old) | set(new)):
+        before = old[graph].key if graph in old else None
+        after = new[graph].key if graph in new else None
+        if before != after or not changed_only:
+            out[graph] = (before, after)
+    return out
 
 
 def _changed(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str]]:
@@ -371,9 +666,11 @@ def refresh_store(
 ) -> tuple[KgStore, BuildStats]:
     """Open the store, bringing it up to date with the project's files first.
 
-    Unchanged inputs cost one hash each; changed RDF files have their named
-    graph replaced; a missing, unreadable or inconsistent store is rebuilt.
-    A store another process holds open for writing is an error, never a rebuild.
+    Unchanged inputs cost one hash each; changed RDF files are parsed into
+    their pieces (before the database is touched, so a syntax error changes
+    nothing) and their named graphs replaced; a missing, unreadable or
+    inconsistent store is rebuilt. A store another process holds open for
+    writing is an error, never a rebuild.
     """
     started = time.perf_counter()
     manifest = None if force else _read_manifest(project.store_path)
@@ -383,8 +680,19 @@ def refresh_store(
         return build_store(project, progress=progress)
     hashes = dict(project.iter_hashes())
     changed, removed = _changed(manifest["files"], hashes)
-    # Parse before opening: a syntax error then holds no lock and changes nothing.
-    changes = _parse_changes(project, changed, removed, progress) if changed or removed else None
+    old_pieces = _pieces_of(manifest)
+    pieces = dict(old_pieces)
+    cache = PieceCache(project.store_path / PIECES_NAME)
+    graphs: dict[str, tuple[str | None, str | None]] = {}
+    if changed or removed:
+        rdf = [project.root / n for n in changed if not n.endswith(".txt")]
+        pieces.update(_render_files(project, rdf, hashes, cache, progress, "reparsed"))
+        for name in removed:
+            if not name.endswith(".txt"):
+                progress(f"removing {name}")
+                pieces.pop(GRAPH_BASE + name.rsplit(".", 1)[0], None)
+        pieces, _ = _render_texts(project, pieces, hashes, cache)
+        graphs = _graph_changes(old_pieces, pieces, changed_only=True)
     reason = None
     try:
         store = _open_database(project.store_path, manifest, read_only=False)
@@ -394,68 +702,31 @@ def refresh_store(
         progress(f"{reason}: rebuilding")
         return build_store(project, progress=progress)
 
-    stats = BuildStats("unchanged", quads=len(store))
-    if changes is not None:
+    action = "unchanged"
+    if changed or removed:
         # Mark the store as in flux first: a crash part-way makes the next run rebuild.
         _write_manifest(project.store_path, {**manifest, "quads": None})
-        _apply_changes(project, store, changes)
-        quads = len(store)
-        _write_manifest(
-            project.store_path, {"format": STORE_FORMAT, "files": hashes, "quads": quads}
-        )
-        stats = BuildStats("updated", changed, removed, quads)
-    stats.seconds = time.perf_counter() - started
-    return KgStore(project, store, path=project.store_path), stats
+        _replace_graphs(store, cache, pieces, graphs)
+        _write_manifest(project.store_path, _manifest(hashes, pieces))
+        action = "updated"
+    quads = sum(entry.quads for entry in pieces.values())
+    stats = BuildStats(action, changed, removed, quads, time.perf_counter() - started, graphs)
+    return KgStore(project, store, path=project.store_path, pieces=pieces), stats
 
 
-@dataclass
-class _Changes:
-    """Changed files parsed into a scratch store, ready to replace their graphs."""
-
-    staging: Any
-    graphs: list[Any] = field(default_factory=list)
-    dropped: list[Any] = field(default_factory=list)
-    texts: set[str] = field(default_factory=set)
-
-
-def _parse_changes(
-    project: Project, changed: Iterable[str], removed: Iterable[str], progress: Progress
-) -> _Changes:
-    """Parse every changed file before the real store is touched.
-
-    A syntax error in any of them thus leaves the store (and its manifest) as it was.
-    """
+def _replace_graphs(
+    store: ox.Store,
+    cache: PieceCache,
+    pieces: dict[str, PieceEntry],
+    graphs: dict[str, tuple[str | None, str | None]],
+) -> None:
+    """Swap in the new pieces of the changed graphs, each graph in one transaction."""
     import pyoxigraph as ox
 
-    changes = _Changes(ox.Store())
-    for name in changed:
-        if name.endswith(".txt"):
-            changes.texts.add(name.removeprefix("graph/"))
-            continue
-        path = project.root / name
-        progress(f"reloading {name}")
-        load_file(changes.staging, project, path, bulk=False)
-        changes.graphs.append(ox.NamedNode(project.graph_iri(path)))
-        changes.texts.add("*")
-    for name in removed:
-        if name.endswith(".txt"):
-            changes.texts.add(name.removeprefix("graph/"))
-        else:
-            progress(f"removing {name}")
-            changes.dropped.append(ox.NamedNode(GRAPH_BASE + name.rsplit(".", 1)[0]))
-            changes.texts.add("*")
-    return changes
-
-
-def _apply_changes(project: Project, store: ox.Store, changes: _Changes) -> None:
-    """Replace the named graphs of changed files; re-read changed source texts."""
-    for graph in changes.dropped:
-        store.remove_graph(graph)
-    for graph in changes.graphs:
-        store.remove_graph(graph)
-        store.extend(changes.staging.quads_for_pattern(None, None, None, graph))
-    texts = changes.texts
-    inject_source_texts(store, project, only=None if "*" in texts else texts)
+    for graph, (_, new) in graphs.items():
+        store.remove_graph(ox.NamedNode(graph))
+        if new is not None and pieces[graph].quads:
+            store.load(path=str(cache.nquads_path(new)), format=ox.RdfFormat.N_QUADS)
     store.flush()
 
 
@@ -477,7 +748,7 @@ def open_store(project: Project, *, progress: Progress = _quiet, refresh: bool =
         raise StoreError(
             f"cannot use the store at {project.store_path}: {reason}", hint="run 'kgtool build'"
         ) from None
-    return KgStore(project, store, path=project.store_path)
+    return KgStore(project, store, path=project.store_path, pieces=_pieces_of(manifest))
 
 
 def memory_store(project: Project) -> KgStore:

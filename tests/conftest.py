@@ -149,3 +149,30 @@ def make_project(tmp_path: Path) -> Callable[..., Project]:
 @pytest.fixture
 def project_copy(make_project: Callable[..., Project]) -> Project:
     return make_project()
+
+
+def load_generator():  # type: ignore[no-untyped-def]
+    """bench/generate.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+    import sys
+
+    name = "bench_generate"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "generate.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture
+def generated(tmp_path: Path) -> Callable[..., Project]:
+    """A synthetic project from bench/generate.py: ``generated(claims, seed, violations)``."""
+
+    def make(claims: int = 200, seed: int = 3, violations: int = 0) -> Project:
+        target = tmp_path / f"generated-{claims}-{seed}-{violations}"
+        load_generator().generate(target, claims, seed, violations)
+        return Project(target, target / ".kgtool" / "store")
+
+    return make

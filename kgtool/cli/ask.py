@@ -154,4 +154,3 @@ def answer(state: State, fmt: str, endpoint: str | None) -> None:
         click.echo()
     if fmt == "json":
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
-

@@ -25,15 +25,18 @@ def _engine_option(func):  # type: ignore[no-untyped-def]
 
 
 @cli.command()
-@click.option("--force", is_flag=True, help="Rebuild the store from scratch.")
+@click.option(
+    "--force", is_flag=True, help="Rebuild the store from scratch and validate every node."
+)
 @_engine_option
 @pass_state
 def build(state: State, force: bool, engine: str) -> None:
     """Compile ontology/ and graph/ into the store, validate, write dist/.
 
-    Only changed files are re-read. When validation fails the report is printed,
-    dist/ is left as it was, and the exit code is 1. Bad input (a syntax error,
-    a missing file) exits 2 with the file and line.
+    Only changed files are re-read, and only the nodes an edit can affect are
+    validated again (the rest of the last report is reused). When validation
+    fails the report is printed, dist/ is left as it was, and the exit code is
+    1. Bad input (a syntax error, a missing file) exits 2 with the file and line.
     """
     from kgtool.build import build as run_build
     from kgtool.results import compact_iri
@@ -123,9 +126,7 @@ def export(
 
         kgstore = open_store(state.project, progress=state.progress)
         state.close_later(kgstore)
-        data = run_export(
-            kgstore, fmt, selection=selection
-        )
+        data = run_export(kgstore, fmt, selection=selection)
     if output is None:
         sys.stdout.buffer.write(data)
         return
