@@ -2,26 +2,45 @@
 
 pyshacl walks every focus node in Python over an rdflib copy of the graph,
 which takes minutes at a million triples. Here each shape is compiled into a
-few SELECT queries (its targets, one query for the value constraints of each
-property shape, one for its cardinalities, one per SHACL-SPARQL constraint)
-and pyoxigraph evaluates them on the store as it is. The shapes are read from
-the store's shapes named graph, so the engine follows whatever
-``ontology/shapes.ttl`` says; a constraint component it cannot compile is an
-error that names it, never a silent skip.
+few SELECT queries and pyoxigraph evaluates them on the store as it is. The
+shapes are read from the store's shapes named graph, so the engine follows
+whatever ``ontology/shapes.ttl`` says; a constraint component it cannot
+compile is an error that names it, never a silent skip.
+
+The queries are written for how pyoxigraph evaluates them on RocksDB. A
+triple pattern joined to another is evaluated once per row of the first (an
+index lookup each, tens of microseconds on a large store), while a pattern
+inside a sub-select or a MINUS is evaluated once on its own and hash-joined:
+for a whole graph the second is many times faster. So a full validation scans
+each constrained property once, from no focus node, and only the few rows that
+break a constraint are then checked against the shape's targets in Python;
+checks that need every focus node (minimum counts, ``sh:hasValue``) scan the
+targets and remove the nodes that conform with a MINUS; and the SHACL-SPARQL
+queries are restated with their triple patterns as sub-selects (see
+:func:`hash_joined`). Queries shared by several shapes run once, and the
+queries run on a few threads, since pyoxigraph releases the GIL.
+
+Validation restricted to given focus nodes (``validate(..., focus=...)``), as
+incremental rebuilds need, goes the other way: it finds which shapes target
+each node, then runs each shape's checks with the nodes in a ``VALUES`` block
+that opens the pattern, so every lookup starts from them. The tests of all
+the property shapes of a shape whose path is an IRI share two queries that
+read each node's triples once. Its results are exactly those of a full
+validation about the same focus nodes.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import InputError, KgtoolError
 from kgtool.project import NAMESPACES, SHAPES_FILE
-from kgtool.validate import ValidationResult
+from kgtool.validate import FileIndex, ValidationResult
 
 if TYPE_CHECKING:
     from kgtool.store import KgStore
@@ -32,8 +51,18 @@ RDFS = NAMESPACES["rdfs"]
 XSD = NAMESPACES["xsd"]
 OWL = NAMESPACES["owl"]
 
-#: threads evaluating checks at once (the store is read-only meanwhile)
+#: threads evaluating checks at once (the store is read-only meanwhile, and
+#: pyoxigraph releases the GIL while it evaluates)
 WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+#: focus nodes per VALUES block. pyoxigraph starts a join from the VALUES block
+#: only while it looks smaller than a typed pattern (estimated at 1000 rows);
+#: beyond that it scans the typed pattern and compares every pair, quadratically.
+BATCH = 400
+
+#: candidate rows an unanchored check may return before it is rerun joined with
+#: its targets (the rows would cost more in Python than the targets' scan)
+CANDIDATES = 2000
 
 #: parameters that select focus nodes or describe a shape, not constraints
 DESCRIPTIVE = {
@@ -72,6 +101,7 @@ FOCUS_COMPONENTS = {
 
 #: SPARQL casts that reject an ill-formed lexical form of their own datatype
 CASTS = {XSD + t for t in ("decimal", "integer", "boolean", "double", "float", "dateTime")}
+NUMERIC = {XSD + t for t in ("decimal", "integer", "double", "float")}
 
 NODE_KINDS = {
     "IRI": "!isIRI({v})",
@@ -128,6 +158,17 @@ def _message(shapes: Shapes, node: Any) -> str:
     return str(messages[0].value) if messages else ""
 
 
+def _flags(tests: dict[str, str]) -> str:
+    """``BIND`` + ``FILTER`` giving ``?ks``: the keys of the tests that fail, space-separated.
+
+    One row per value then says which constraints it breaks; a test that
+    raises an error counts as passed, as it would in a FILTER of its own.
+    """
+    parts = ", ".join(f'COALESCE(IF({test}, "{k} ", ""), "")' for k, test in tests.items())
+    concat = f"CONCAT({parts})" if len(tests) > 1 else parts
+    return f'BIND ({concat} AS ?ks) FILTER (?ks != "")'
+
+
 class Compiler:
     """Turns shapes into SPARQL text; one instance per validation run."""
 
@@ -138,7 +179,7 @@ class Compiler:
 
     def fresh(self) -> str:
         self.counter += 1
-        return f"?_v{self.counter}"
+        return f"?_kgtool{self.counter}"
 
     # Paths -------------------------------------------------------------------
     def path(self, node: Any) -> tuple[str, str]:
@@ -169,38 +210,93 @@ class Compiler:
             return text, text
         raise UnsupportedShape(f"unsupported SHACL property path on {node}")
 
+    def bounded(self, node: Any) -> bool:
+        """Whether a path has no ``*``, ``+`` or ``?``: evaluated from no start node it
+        then matches only what its triples join to, never every node of the graph."""
+        import pyoxigraph as ox
+
+        if isinstance(node, ox.NamedNode):
+            return True
+        if RDF + "first" in self.shapes.triples.get(node, {}):
+            return all(self.bounded(p) for p in self.shapes.items(node))
+        if any(self.shapes.one(node, n) is not None for n in
+               ("zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath")):  # fmt: skip
+            return False
+        inverse = self.shapes.one(node, "inversePath")
+        if inverse is not None:
+            return self.bounded(inverse)
+        alternatives = self.shapes.one(node, "alternativePath")
+        return alternatives is not None and all(
+            self.bounded(p) for p in self.shapes.items(alternatives)
+        )
+
     # Classes -----------------------------------------------------------------
     def subclasses(self, iri: str) -> list[str]:
         """The class and its rdfs:subClassOf descendants in the data (cached)."""
         if iri not in self.shapes.subclasses:
-            rows = self.kgstore.query(
-                f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS}subClassOf>* <{iri}> }}"
-            )
-            self.shapes.subclasses[iri] = sorted({row["c"].value for row in rows} | {iri})
+            self.prefetch([iri])
         return self.shapes.subclasses[iri]
 
-    def instance_of(self, var: str, iri: str) -> str:
-        """A pattern that matches when ``var`` has type ``iri`` or a subclass of it."""
+    def prefetch(self, classes: Iterable[str]) -> None:
+        """Look up the subclasses of several classes in one query (one per class adds up)."""
+        wanted = sorted(set(classes) - set(self.shapes.subclasses))
+        if not wanted:
+            return
+        found: dict[str, set[str]] = {iri: {iri} for iri in wanted}
+        listed = " ".join(f"<{iri}>" for iri in wanted)
+        rows = self.kgstore.query(
+            f"SELECT DISTINCT ?c ?super WHERE {{ VALUES ?super {{ {listed} }} "
+            f"?c <{RDFS}subClassOf>* ?super }}"
+        )
+        for row in rows:
+            if isinstance(row["c"], type(row["super"])):  # a class is an IRI
+                found[row["super"].value].add(row["c"].value)
+        for iri, subs in found.items():
+            self.shapes.subclasses[iri] = sorted(subs)
+
+    def instance_of(self, var: str, iri: str, *, bound: bool = False) -> str:
+        """A pattern that matches when ``var`` has type ``iri`` or a subclass of it.
+
+        ``bound``: ``var`` is bound where the pattern is used (an EXISTS); its
+        types are then read once and filtered, rather than joined with a VALUES
+        block, which pyoxigraph would evaluate apart and hash-join.
+        """
         classes = self.subclasses(iri)
         if len(classes) == 1:
             return f"{var} <{RDF}type> <{iri}> ."
         cls = self.fresh()
-        values = " ".join(f"<{c}>" for c in classes)
-        return f"VALUES {cls} {{ {values} }} {var} <{RDF}type> {cls} ."
+        listed = " ".join(f"<{c}>" for c in classes)
+        if bound:
+            return f"{var} <{RDF}type> {cls} . FILTER ({cls} IN ({listed.replace(' ', ', ')}))"
+        return f"VALUES {cls} {{ {listed} }} {var} <{RDF}type> {cls} ."
 
     # Targets -----------------------------------------------------------------
-    def targets(self, shape: Any) -> str | None:
-        """A group pattern binding ?this to every focus node of the shape, or None."""
+    def target_classes(self, shape: Any) -> list[str]:
+        """sh:targetClass values, plus the shape itself when it is also a class."""
         import pyoxigraph as ox
 
-        groups = []
         classes = [c.value for c in self.shapes.values(shape, "targetClass")]
         types = self.shapes.triples.get(shape, {}).get(RDF + "type", [])
         if isinstance(shape, ox.NamedNode) and any(
             t.value in (RDFS + "Class", OWL + "Class") for t in types
         ):
             classes.append(shape.value)
-        groups += [f"{{ {self.instance_of('?this', c)} }}" for c in classes]
+        return classes
+
+    def targets(self, shape: Any) -> str | None:
+        """A group pattern binding ?this to every focus node of the shape, or None.
+
+        A node may match more than once (two of its types are targeted); the
+        results are made distinct at the end rather than every target scan.
+        """
+        groups = []
+        classes = sorted({c for t in self.target_classes(shape) for c in self.subclasses(t)})
+        if len(classes) == 1:
+            groups.append(f"{{ ?this <{RDF}type> <{classes[0]}> . }}")
+        elif classes:
+            cls = self.fresh()
+            listed = " ".join(f"<{c}>" for c in classes)
+            groups.append(f"{{ VALUES {cls} {{ {listed} }} ?this <{RDF}type> {cls} . }}")
         nodes = self.shapes.values(shape, "targetNode")
         if nodes:
             groups.append(f"{{ VALUES ?this {{ {' '.join(map(_sparql_term, nodes))} }} }}")
@@ -214,24 +310,33 @@ class Compiler:
             raise UnsupportedShape(f"sh:target (SPARQL-based targets) on {shape} is not supported")
         if not groups:
             return None
-        if len(groups) == 1 and not nodes and len(self.shapes.values(shape, "targetClass")) < 2:
-            single = groups[0]
-            if single.startswith(f"{{ ?this <{RDF}type> <") and "VALUES" not in single:
-                return single  # one class, no subclasses: each node matches once
-        return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(groups) + " } }"
+        return groups[0] if len(groups) == 1 else "{ " + " UNION ".join(groups) + " }"
+
+    def target_sets(self, shape: Any) -> Targets:
+        """The shape's targets in a form that tests single nodes (see :class:`Targets`)."""
+        classes = frozenset(c for t in self.target_classes(shape) for c in self.subclasses(t))
+        return Targets(
+            classes,
+            frozenset(self.shapes.values(shape, "targetNode")),
+            tuple(self.shapes.values(shape, "targetSubjectsOf")),
+            tuple(self.shapes.values(shape, "targetObjectsOf")),
+        )
 
     # Value constraints -------------------------------------------------------
     def value_violation(self, shape: Any, name: str, param: Any, var: str) -> str:
         """A SPARQL expression true when value ``var`` breaks one value-level parameter."""
         sh = self.shapes
         if name == "class":
-            return f"NOT EXISTS {{ {self.instance_of(var, param.value)} }}"
+            return f"NOT EXISTS {{ {self.instance_of(var, param.value, bound=True)} }}"
         if name == "datatype":
             test = f"(!isLiteral({var}) || DATATYPE({var}) != <{param.value}>"
             if param.value in CASTS:
-                test += (
-                    f' || DATATYPE(COALESCE(<{param.value}>(STR({var})), "")) != <{param.value}>'
-                )
+                # an ill-formed lexical form keeps the datatype but fails the cast;
+                # a valid number never does, and isNumeric() needs no string
+                cast = f'DATATYPE(COALESCE(<{param.value}>(STR({var})), "")) != <{param.value}>'
+                if param.value in NUMERIC:
+                    cast = f"(!isNumeric({var}) && {cast})"
+                test += f" || {cast}"
             return test + ")"
         if name == "nodeKind":
             kind = param.value.removeprefix(SH)
@@ -275,11 +380,12 @@ class Compiler:
             return f"!sameTerm({var}, {_sparql_term(param)})"
         raise UnsupportedShape(f"sh:{name} on {shape} is not supported")
 
-    def shape_violation(self, shape: Any, var: str) -> str:
-        """An expression true when ``var`` does not conform to a (value-level) shape."""
+    def shape_violation(self, shape: Any, var: str, skip: Collection[str] = ()) -> str:
+        """An expression true when ``var`` does not conform to a (value-level) shape
+        (the parameters in ``skip`` left out)."""
         parts = []
         for name in sorted(set(self.shapes.params(shape))):
-            if name in DESCRIPTIVE - {"property"}:
+            if name in DESCRIPTIVE - {"property"} or name in skip:
                 continue
             if name in VALUE_COMPONENTS or name == "hasValue":
                 for param in self.shapes.values(shape, name):
@@ -292,18 +398,138 @@ class Compiler:
         return "(" + " || ".join(parts) + ")" if parts else "false"
 
 
-@dataclass
-class Check:
-    """One compiled query and how to read its rows into results."""
+@dataclass(frozen=True)
+class Targets:
+    """A shape's targets as sets, to test given nodes one by one in Python.
 
-    sparql: str
-    shape: Any
+    Used for the few candidate rows of a check and for the focus nodes of a
+    restricted validation: a handful of index lookups per node instead of a
+    scan of every target.
+    """
+
+    classes: frozenset[str]
+    nodes: frozenset[Any]
+    subjects_of: tuple[Any, ...]
+    objects_of: tuple[Any, ...]
+
+
+class NodeFacts:
+    """What target membership needs to know about nodes, looked up once per node."""
+
+    def __init__(self, kgstore: KgStore) -> None:
+        import pyoxigraph as ox
+
+        self.store = kgstore.store
+        self.type = ox.NamedNode(RDF + "type")
+        self.literal = ox.Literal
+        self.default = ox.DefaultGraph
+        self.types: dict[Any, frozenset[str]] = {}
+        self.edges: dict[tuple[Any, Any, bool], bool] = {}
+        self._index: dict[str, dict[Any, list[int]]] | None = None
+
+    def _types(self, node: Any) -> frozenset[str]:
+        if node not in self.types:
+            quads = self.store.quads_for_pattern(node, self.type, None)
+            self.types[node] = frozenset(
+                q.object.value for q in quads if not isinstance(q.graph_name, self.default)
+            )
+        return self.types[node]
+
+    def _edge(self, node: Any, predicate: Any, as_subject: bool) -> bool:
+        key = (node, predicate, as_subject)
+        if key not in self.edges:
+            if as_subject:
+                quads = self.store.quads_for_pattern(node, predicate, None)
+            else:
+                quads = self.store.quads_for_pattern(None, predicate, node)
+            self.edges[key] = any(not isinstance(q.graph_name, self.default) for q in quads)
+        return self.edges[key]
+
+    def targeting(self, plans: list[ShapePlan], node: Any) -> list[int]:
+        """The indexes of the plans whose shape targets ``node``."""
+        index = self.index(plans)
+        found = set(index["nodes"].get(node, ()))
+        for predicate, shapes in index["objects_of"].items():
+            if self._edge(node, predicate, False):
+                found.update(shapes)
+        if isinstance(node, self.literal):
+            return sorted(found)  # only targetNode and targetObjectsOf reach literals
+        for cls in self._types(node):
+            found.update(index["classes"].get(cls, ()))
+        for predicate, shapes in index["subjects_of"].items():
+            if self._edge(node, predicate, True):
+                found.update(shapes)
+        return sorted(found)
+
+    def index(self, plans: list[ShapePlan]) -> dict[str, dict[Any, list[int]]]:
+        """Plans by target class, node and predicate (built once per run)."""
+        if self._index is None:
+            self._index = {"classes": {}, "nodes": {}, "subjects_of": {}, "objects_of": {}}
+            for i, plan in enumerate(plans):
+                for kind, keys in (
+                    ("classes", plan.targets.classes),
+                    ("nodes", plan.targets.nodes),
+                    ("subjects_of", plan.targets.subjects_of),
+                    ("objects_of", plan.targets.objects_of),
+                ):
+                    for key in keys:
+                        self._index[kind].setdefault(key, []).append(i)
+        return self._index
+
+    def targeted(self, targets: Targets, node: Any) -> bool:
+        """Whether ``node`` is a focus node of a shape with these targets."""
+        if node in targets.nodes:
+            return True
+        if any(self._edge(node, p, False) for p in targets.objects_of):
+            return True
+        if isinstance(node, self.literal):
+            return False  # only targetNode and targetObjectsOf reach literals
+        if targets.classes and not targets.classes.isdisjoint(self._types(node)):
+            return True
+        return any(self._edge(node, p, True) for p in targets.subjects_of)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one failing test of a check reports."""
+
+    component: str
     path: str
-    components: dict[str, str]  # ?k value -> component IRI
     message: str
     severity: str
-    constraint: Any = None
-    focus: str = ""  # the shape's target pattern, to restrict SHACL-SPARQL rows
+
+
+@dataclass
+class Check:
+    """One compiled check: a query for the whole graph and one for given focus nodes.
+
+    ``full`` is the query of a full validation: when ``anchored`` it joins the
+    shape's targets and its rows are results; otherwise its rows are candidates
+    whose ``?this`` must still be a target (tested in Python, or with
+    ``joined`` when there are many). ``restricted`` is a query split where a
+    ``VALUES ?this`` block goes. Either may be None when the other form covers
+    the check. A row's ``?ks`` lists the keys of ``outcomes`` it breaks;
+    without ``?ks`` it breaks ``key``.
+    """
+
+    shape: Any
+    full: str | None
+    restricted: tuple[str, str] | None
+    outcomes: dict[str, Outcome]
+    key: str = ""
+    anchored: bool = False
+    joined: str | None = None
+    constraint: Any = None  # the SHACL-SPARQL constraint node, for those checks
+
+
+@dataclass
+class ShapePlan:
+    """The checks of one shape with targets, and its targets in both forms."""
+
+    shape: Any
+    pattern: str
+    targets: Targets
+    checks: list[Check]
 
 
 def _severity(shapes: Shapes, shape: Any) -> str:
@@ -311,47 +537,148 @@ def _severity(shapes: Shapes, shape: Any) -> str:
     return severity.value.removeprefix(SH) if severity is not None else "Violation"
 
 
-def _check(
-    shape: Any, path: str, sparql: str, component: str, message: str, severity: str
-) -> Check:
-    return Check(sparql, shape, path, {"": SH + component}, message, severity)
+def _deactivated(shapes: Shapes, node: Any) -> bool:
+    flag = shapes.one(node, "deactivated")
+    return flag is not None and flag.value == "true"
 
 
 def compile_checks(compiler: Compiler, top: Any, focus: str) -> list[Check]:
     """Every check of one shape with targets (a node shape, or a property shape)."""
     sh = compiler.shapes
     checks: list[Check] = []
+    lookups = _Lookups()
     if sh.one(top, "path") is not None:
         property_shapes, node_level = [top], None
     else:
         property_shapes, node_level = sh.values(top, "property"), top
     if node_level is not None:
-        checks += _compile_one(compiler, node_level, focus, None, top)
-    for prop in property_shapes:
+        checks += _compile_one(compiler, node_level, focus, None, top, lookups, "n")
+    for index, prop in enumerate(property_shapes):
         if _deactivated(sh, prop):
             continue
-        checks += _compile_one(compiler, prop, focus, sh.one(prop, "path"), top)
-    return checks
+        path = sh.one(prop, "path")
+        checks += _compile_one(compiler, prop, focus, path, top, lookups, str(index))
+    return checks + lookups.checks(top)
 
 
-def _deactivated(shapes: Shapes, node: Any) -> bool:
-    flag = shapes.one(node, "deactivated")
-    return flag is not None and flag.value == "true"
+@dataclass
+class _Lookups:
+    """The restricted tests of one shape that read its focus nodes' own triples.
+
+    A node's outgoing triples come with one index scan. Reading them once per
+    shape, for every property shape whose path is a plain IRI, instead of
+    once per constraint, is most of what makes restricted validation cheap:
+    one query tests their values, one counts them.
+    """
+
+    predicates: set[str] = field(default_factory=set)
+    value_tests: dict[str, str] = field(default_factory=dict)  # key -> test of ?_p ?value
+    binds: list[str] = field(default_factory=list)  # one per count, on each triple
+    aggregates: list[str] = field(default_factory=list)
+    count_tests: dict[str, str] = field(default_factory=dict)  # key -> test of the counts
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    def count(self, expression: str, distinct: bool = True) -> str:
+        """A per-node count of the triples for which ``expression`` is bound (no error)."""
+        n = len(self.aggregates)
+        self.binds.append(f"BIND ({expression} AS ?_a{n})")
+        self.aggregates.append(f"(COUNT({'DISTINCT ' if distinct else ''}?_a{n}) AS ?_c{n})")
+        return f"?_c{n}"
+
+    def checks(self, top: Any) -> list[Check]:
+        found = []
+        if self.value_tests:
+            predicates = ", ".join(sorted(self.predicates))
+            query = (
+                "SELECT DISTINCT ?this ?value ?ks WHERE { {VALUES} ?this ?_p ?value . "
+                f"FILTER (?_p IN ({predicates})) {_flags(self.value_tests)} }}"
+            )
+            found.append(Check(top, None, _split(query), self.outcomes))
+        if self.count_tests:
+            query = (
+                f"SELECT ?this ?ks WHERE {{ {{ SELECT ?this {' '.join(self.aggregates)} "
+                "WHERE { {VALUES} OPTIONAL { ?this ?_p ?value "
+                f"{' '.join(self.binds)} }} }} GROUP BY ?this }} {_flags(self.count_tests)} }}"
+            )
+            found.append(Check(top, None, _split(query), self.outcomes))
+        return found
 
 
-def _compile_one(
-    compiler: Compiler, shape: Any, focus: str, path_node: Any, top: Any
-) -> list[Check]:
+@dataclass
+class _Context:
+    """What the checks of one (node or property) shape share while compiled."""
+
+    compiler: Compiler
+    shape: Any
+    top: Any
+    focus: str  # the targets as a group pattern binding ?this
+    path: str  # SPARQL property path, "" at node level
+    path_text: str
+    message: str
+    severity: str
+    unanchored: bool  # whether checks may scan the path from no start node
+    lookups: _Lookups | None  # where restricted tests go when the path is an IRI
+    prefix: str  # makes the keys of outcomes unique within the top shape
+
+    def outcome(self, component: str, message: str | None = None) -> Outcome:
+        return Outcome(SH + component, self.path_text, message or self.message, self.severity)
+
+    def key(self, n: int | str) -> str:
+        return f"{self.prefix}.{n}"
+
+    def check(
+        self,
+        full: str | None,
+        restricted: str | None,
+        outcomes: dict[str, Outcome],
+        *,
+        anchored: bool = False,
+        joined: str | None = None,
+        key: str = "",
+    ) -> Check:
+        """A Check; ``restricted`` is written with ``{VALUES}`` where the block goes."""
+        split = _split(restricted) if restricted is not None else None
+        return Check(self.top, full, split, outcomes, key, anchored, joined)
+
+    def positive(
+        self,
+        select: str,
+        where: str,
+        tail: str,
+        outcomes: dict[str, Outcome],
+        key: str = "",
+        lookup: str | None = None,
+    ) -> Check:
+        """A check whose rows are violations of the focus nodes they name.
+
+        ``where`` binds ?this through the path; the full query runs it from no
+        start node when the path allows (rows are then candidates), else from
+        the targets. ``lookup``, if given, says the same as ``where`` in a form
+        that starts from ?this, for the restricted query.
+        """
+        restricted = f"SELECT {select} WHERE {{ {{VALUES}} {lookup or where} }} {tail}"
+        if not self.unanchored:
+            full = f"SELECT {select} WHERE {{ {self.focus} {lookup or where} }} {tail}"
+            return self.check(full, restricted, outcomes, anchored=True, key=key)
+        full = f"SELECT {select} WHERE {{ {where} }} {tail}"
+        joined = (
+            f"SELECT {select} WHERE {{ {self.focus} {{ SELECT {select} WHERE {{ {where} }} "
+            f"{tail} }} }}"
+        )
+        return self.check(full, restricted, outcomes, joined=joined, key=key)
+
+
+def _split(restricted: str) -> tuple[str, str]:
+    """A restricted query cut where its ``{VALUES}`` placeholder is."""
+    before, after = restricted.split("{VALUES}", 1)
+    return before, after
+
+
+def _compile_one(compiler: Compiler, shape: Any, focus: str, path_node: Any, top: Any,
+                 lookups: _Lookups, prefix: str) -> list[Check]:  # fmt: skip
+    import pyoxigraph as ox
+
     sh = compiler.shapes
-    message = _message(sh, shape) or _message(sh, top)
-    severity = _severity(sh, shape)
-    if path_node is not None:
-        path, path_text = compiler.path(path_node)
-        values = f"?this {path} ?value ."
-    else:
-        path, path_text = "", ""
-        values = "BIND (?this AS ?value)"
-    checks: list[Check] = []
     names = sorted(set(sh.params(shape)))
     for name in names:
         if name in DESCRIPTIVE or name in VALUE_COMPONENTS or name in FOCUS_COMPONENTS:
@@ -359,143 +686,265 @@ def _compile_one(
         raise UnsupportedShape(f"the SHACL constraint sh:{name} (on {shape}) is not supported")
     if path_node is None and sh.values(shape, "property") and sh.one(shape, "path") is not None:
         raise UnsupportedShape(f"sh:property nested in the property shape {shape} is not supported")
+    path, path_text = compiler.path(path_node) if path_node is not None else ("", "")
+    only_nodes = not compiler.target_classes(top) and not any(
+        sh.values(top, t) for t in ("targetSubjectsOf", "targetObjectsOf")
+    )
+    ctx = _Context(
+        compiler, shape, top, focus, path, path_text,
+        _message(sh, shape) or _message(sh, top), _severity(sh, shape),
+        path_node is not None and compiler.bounded(path_node) and not only_nodes,
+        lookups if isinstance(path_node, ox.NamedNode) else None, prefix,
+    )  # fmt: skip
+    checks: list[Check] = []
+    if path_node is None:
+        checks += _node_level(ctx, names)
+    else:
+        checks += _values(ctx, names)
+        checks += _has_values(ctx)
+        checks += _counts(ctx)
+        checks += _qualified(ctx)
+        checks += _pairs(ctx)
+    for constraint in sh.values(shape, "sparql"):
+        if not _deactivated(sh, constraint):
+            checks.append(_sparql_constraint(ctx, constraint))
+    return checks
 
-    # All value-level constraints in one pass over (focus, value).
-    branches, components = [], {}
+
+def _node_level(ctx: _Context, names: list[str]) -> list[Check]:
+    """Value constraints and sh:hasValue of a node shape, tested on the focus node itself."""
+    sh, tests, outcomes = ctx.compiler.shapes, {}, {}
+    for name in names:
+        if name not in VALUE_COMPONENTS and name != "hasValue":
+            continue
+        component = VALUE_COMPONENTS.get(name, "HasValueConstraintComponent")
+        for param in sh.values(ctx.shape, name):
+            k = ctx.key(len(tests))
+            tests[k] = ctx.compiler.value_violation(ctx.shape, name, param, "?value")
+            outcomes[k] = ctx.outcome(component)
+    if not tests:
+        return []
+    where = f"BIND (?this AS ?value) {_flags(tests)}"
+    full = f"SELECT ?this ?value ?ks WHERE {{ {ctx.focus} {where} }}"
+    restricted = f"SELECT ?this ?value ?ks WHERE {{ {{VALUES}} {where} }}"
+    return [ctx.check(full, restricted, outcomes, anchored=True)]
+
+
+def _values(ctx: _Context, names: list[str]) -> list[Check]:
+    """All value-level constraints of a property shape.
+
+    Restricted to given nodes, one query tests every value. On the whole graph
+    an sh:class test per value would be one lookup each, so each sh:class gets
+    its own query that removes the instances of the class with a MINUS.
+    """
+    compiler, sh = ctx.compiler, ctx.compiler.shapes
+    tests, outcomes, classes = {}, {}, []
     for name in names:
         if name not in VALUE_COMPONENTS:
             continue
-        for param in sh.values(shape, name):
-            k = str(len(components))
-            components[k] = SH + VALUE_COMPONENTS[name]
-            branches.append(
-                f"(?k = {k} && {compiler.value_violation(shape, name, param, '?value')})"
-            )
-    if branches:
-        keys = " ".join(components)
-        sparql = (
-            f"SELECT DISTINCT ?this ?value ?k WHERE {{ {focus} {values} "
-            f"VALUES ?k {{ {keys} }} FILTER ({' || '.join(branches)}) }}"
-        )
-        checks.append(Check(sparql, top, path_text, components, message, severity))
+        for param in sh.values(ctx.shape, name):
+            k = ctx.key(len(tests))
+            tests[k] = compiler.value_violation(ctx.shape, name, param, "?value")
+            outcomes[k] = ctx.outcome(VALUE_COMPONENTS[name])
+            if name == "class" and ctx.unanchored:
+                classes.append((k, param.value))
+    if not tests:
+        return []
+    values = f"?this {ctx.path} ?value ."
+    select = "DISTINCT ?this ?value ?ks"
+    restricted: str | None = f"SELECT {select} WHERE {{ {{VALUES}} {values} {_flags(tests)} }}"
+    if ctx.lookups is not None:
+        ctx.lookups.predicates.add(ctx.path)
+        ctx.lookups.outcomes.update(outcomes)
+        for k, test in tests.items():
+            ctx.lookups.value_tests[k] = f"sameTerm(?_p, {ctx.path}) && {test}"
+        restricted = None
+    by_class = {k for k, _ in classes}
+    rest = {k: test for k, test in tests.items() if k not in by_class}
+    checks = []
+    if rest:
+        check = ctx.positive(select, f"{values} {_flags(rest)}", "", outcomes)
+        check.restricted = _split(restricted) if restricted is not None else None
+        checks.append(check)
+    elif restricted is not None:
+        checks.append(ctx.check(None, restricted, outcomes))
+    for k, iri in classes:
+        where = f"{values} MINUS {{ {compiler.instance_of('?value', iri)} }}"
+        check = ctx.positive("DISTINCT ?this ?value", where, "", outcomes, key=k)
+        check.restricted = None
+        checks.append(check)
+    return checks
 
-    for value in sh.values(shape, "hasValue"):
-        if path_node is None:
-            test = f"FILTER (!sameTerm(?this, {_sparql_term(value)}))"
+
+def _has_values(ctx: _Context) -> list[Check]:
+    """sh:hasValue on a path: the focus nodes without the value."""
+    checks = []
+    for index, value in enumerate(ctx.compiler.shapes.values(ctx.shape, "hasValue")):
+        term = _sparql_term(value)
+        outcome = ctx.outcome("HasValueConstraintComponent")
+        has = f"{{ ?this {ctx.path} {term} }}"
+        restricted: str | None = f"SELECT ?this WHERE {{ {{VALUES}} FILTER NOT EXISTS {has} }}"
+        if ctx.lookups is not None:
+            key = ctx.key(f"h{index}")
+            found = ctx.lookups.count(
+                f"IF(sameTerm(?_p, {ctx.path}) && sameTerm(?value, {term}), 1, ?_none)", False
+            )
+            ctx.lookups.count_tests[key] = f"{found} = 0"
+            ctx.lookups.outcomes[key] = outcome
+            restricted = None
+        if ctx.unanchored:
+            full = f"SELECT ?this WHERE {{ {ctx.focus} MINUS {has} }}"
         else:
-            test = f"FILTER NOT EXISTS {{ ?this {path} {_sparql_term(value)} }}"
-        checks.append(
-            _check(
-                top,
-                path_text,
-                f"SELECT ?this WHERE {{ {focus} {test} }}",
-                "HasValueConstraintComponent",
-                message,
-                severity,
-            )
-        )
-    if path_node is not None:
-        checks += _counts(compiler, shape, top, focus, path, path_text, message, severity)
-        checks += _pairs(sh, shape, top, focus, path, path_text, message, severity)
-    for constraint in sh.values(shape, "sparql"):
-        if not _deactivated(sh, constraint):
-            check = _sparql_constraint(sh, constraint, top, path, path_text, severity, message)
-            check.focus = focus
-            checks.append(check)
+            full = f"SELECT ?this WHERE {{ {ctx.focus} FILTER NOT EXISTS {has} }}"
+        checks.append(ctx.check(full, restricted, {"": outcome}, anchored=True))
     return checks
 
 
-def _counts(compiler: Compiler, shape: Any, top: Any, focus: str, path: str, path_text: str,
-            message: str, severity: str) -> list[Check]:  # fmt: skip
-    """minCount / maxCount / qualified counts, grouped per focus node."""
-    sh = compiler.shapes
-    checks = []
-    low, high = sh.one(shape, "minCount"), sh.one(shape, "maxCount")
-    low_n = int(low.value) if low is not None else 0
-    if low_n == 1 and high is None:
-        sparql = f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?value }} }}"
-        checks.append(
-            _check(top, path_text, sparql, "MinCountConstraintComponent", message, severity)
+def _at_least(ctx: _Context, n: int, where: str, component: str,
+              lookup: str | None = None) -> Check:  # fmt: skip
+    """The focus nodes with fewer than ``n`` distinct ``?value`` matching ``where``
+    (``lookup``: the same from a bound ?this)."""
+    outcomes = {"": ctx.outcome(component)}
+    lookup = lookup or where
+    restricted = (
+        f"SELECT ?this WHERE {{ {{VALUES}} OPTIONAL {{ {lookup} }} }} "
+        f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})"
+    )
+    if ctx.unanchored and n == 1:
+        full = f"SELECT ?this WHERE {{ {ctx.focus} MINUS {{ {where} }} }}"
+    elif n == 1:
+        full = f"SELECT ?this WHERE {{ {ctx.focus} FILTER NOT EXISTS {{ {lookup} }} }}"
+    elif ctx.unanchored:
+        full = (
+            f"SELECT ?this WHERE {{ {ctx.focus} MINUS {{ SELECT ?this WHERE {{ {where} }} "
+            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) >= {n}) }} }}"
         )
-    elif low_n > 0 or high is not None:
-        # One aggregation answers both bounds; ?k says which one failed.
-        tests = []
-        if low_n > 0:
-            tests.append(f"IF(?n < {low_n}, 0, -1)")
-        if high is not None:
-            tests.append(f"IF(?n > {int(high.value)}, 1, -1)")
-        optional = f"OPTIONAL {{ ?this {path} ?value }}" if low_n > 0 else f"?this {path} ?value"
-        sparql = (
-            f"SELECT ?this ?k WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) "
-            f"WHERE {{ {focus} {optional} }} GROUP BY ?this }} "
-            f"VALUES ?k {{ 0 1 }} FILTER (?k IN ({', '.join(tests)})) }}"
+    else:
+        full = (
+            f"SELECT ?this WHERE {{ {ctx.focus} OPTIONAL {{ {lookup} }} }} "
+            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})"
         )
-        components = {
-            "0": SH + "MinCountConstraintComponent",
-            "1": SH + "MaxCountConstraintComponent",
-        }
-        checks.append(Check(sparql, top, path_text, components, message, severity))
-    qualified = sh.one(shape, "qualifiedValueShape")
-    if qualified is not None:
-        disjoint = sh.one(shape, "qualifiedValueShapesDisjoint")
-        if disjoint is not None and disjoint.value == "true":
-            raise UnsupportedShape(f"sh:qualifiedValueShapesDisjoint on {shape} is not supported")
-        bad = compiler.shape_violation(qualified, "?value")
-        counted = (
-            f"{{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {focus} "
-            f"OPTIONAL {{ ?this {path} ?value FILTER (!{bad}) }} }} GROUP BY ?this }}"
-        )
-        for name, op in (("qualifiedMinCount", "<"), ("qualifiedMaxCount", ">")):
-            bound = sh.one(shape, name)
-            if bound is not None:
-                component = name[0].upper() + name[1:] + "ConstraintComponent"
-                sparql = f"SELECT ?this WHERE {{ {counted} FILTER (?n {op} {int(bound.value)}) }}"
-                checks.append(_check(top, path_text, sparql, component, message, severity))
+    check = ctx.check(full, restricted, outcomes, anchored=True)
+    if ctx.lookups is not None:
+        check.restricted = None
+    return check
+
+
+def _at_most(ctx: _Context, n: int, where: str, component: str,
+             lookup: str | None = None) -> Check:  # fmt: skip
+    """The focus nodes with more than ``n`` distinct ``?value`` matching ``where``."""
+    outcomes = {"": ctx.outcome(component)}
+    tail = f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {n})"
+    check = ctx.positive("?this", where, tail, outcomes, lookup=lookup)
+    if ctx.lookups is not None:
+        check.restricted = None
+    return check
+
+
+def _counted(ctx: _Context, count: str, low: Any, high: Any, components: tuple[str, str],
+             tag: str) -> None:  # fmt: skip
+    """Register the restricted tests of a pair of bounds on one per-node count."""
+    assert ctx.lookups is not None
+    for bound, op, component, suffix in ((low, "<", components[0], "min"),
+                                         (high, ">", components[1], "max")):  # fmt: skip
+        if bound is not None and (op == ">" or int(bound.value) > 0):
+            key = ctx.key(f"{tag}{suffix}")
+            ctx.lookups.count_tests[key] = f"{count} {op} {int(bound.value)}"
+            ctx.lookups.outcomes[key] = ctx.outcome(component)
+
+
+def _counts(ctx: _Context) -> list[Check]:
+    """sh:minCount and sh:maxCount."""
+    sh, checks = ctx.compiler.shapes, []
+    where = f"?this {ctx.path} ?value ."
+    low, high = sh.one(ctx.shape, "minCount"), sh.one(ctx.shape, "maxCount")
+    if low is not None and int(low.value) > 0:
+        checks.append(_at_least(ctx, int(low.value), where, "MinCountConstraintComponent"))
+    if high is not None:
+        checks.append(_at_most(ctx, int(high.value), where, "MaxCountConstraintComponent"))
+    if ctx.lookups is not None and checks:
+        count = ctx.lookups.count(f"IF(sameTerm(?_p, {ctx.path}), ?value, ?_none)")
+        components = ("MinCountConstraintComponent", "MaxCountConstraintComponent")
+        _counted(ctx, count, low, high, components, "c")
     return checks
 
 
-def _pairs(sh: Shapes, shape: Any, top: Any, focus: str, path: str, path_text: str,
-           message: str, severity: str) -> list[Check]:  # fmt: skip
+def _conforming(ctx: _Context, qualified: Any) -> tuple[str, str]:
+    """Patterns binding ?this and each ?value that conforms to a qualified value shape:
+    (for the whole graph, from a bound ?this).
+
+    From a bound ?this each value is tested in a FILTER. On the whole graph
+    the sh:class tests of the shape become joins with the class's instances
+    instead, evaluated once and hash-joined rather than looked up per value.
+    """
+    compiler = ctx.compiler
+    bad = compiler.shape_violation(qualified, "?value")
+    lookup = f"?this {ctx.path} ?value FILTER (!{bad})"
+    classes = [c.value for c in compiler.shapes.values(qualified, "class")]
+    if not ctx.unanchored or not classes:
+        return lookup, lookup
+    rest = compiler.shape_violation(qualified, "?value", skip={"class"})
+    values = f"?this {ctx.path} ?value" + (f" FILTER (!{rest})" if rest != "false" else "")
+    joins = " ".join(
+        f"{{ SELECT ?value WHERE {{ {compiler.instance_of('?value', c)} }} }}" for c in classes
+    )
+    return f"{{ SELECT ?this ?value WHERE {{ {values} }} }} {joins}", lookup
+
+
+def _qualified(ctx: _Context) -> list[Check]:
+    """sh:qualifiedMinCount / sh:qualifiedMaxCount over the values that conform."""
+    sh, checks = ctx.compiler.shapes, []
+    qualified = sh.one(ctx.shape, "qualifiedValueShape")
+    if qualified is None:
+        return []
+    disjoint = sh.one(ctx.shape, "qualifiedValueShapesDisjoint")
+    if disjoint is not None and disjoint.value == "true":
+        raise UnsupportedShape(f"sh:qualifiedValueShapesDisjoint on {ctx.shape} is not supported")
+    where, lookup = _conforming(ctx, qualified)
+    low, high = sh.one(ctx.shape, "qualifiedMinCount"), sh.one(ctx.shape, "qualifiedMaxCount")
+    components = ("QualifiedMinCountConstraintComponent", "QualifiedMaxCountConstraintComponent")
+    if low is not None and int(low.value) > 0:
+        checks.append(_at_least(ctx, int(low.value), where, components[0], lookup))
+    if high is not None:
+        checks.append(_at_most(ctx, int(high.value), where, components[1], lookup))
+    if ctx.lookups is not None and checks:
+        bad = ctx.compiler.shape_violation(qualified, "?value")
+        count = ctx.lookups.count(f"IF(sameTerm(?_p, {ctx.path}) && !{bad}, ?value, ?_none)")
+        _counted(ctx, count, low, high, components, "q")
+    return checks
+
+
+def _pairs(ctx: _Context) -> list[Check]:
     """Constraints that compare a focus node's values with each other or another property."""
-    checks = []
+    sh, path, checks = ctx.compiler.shapes, ctx.path, []
     for name, component, test in (
         ("lessThan", "LessThanConstraintComponent", "!COALESCE(?value < ?other, false)"),
         ("lessThanOrEquals", "LessThanOrEqualsConstraintComponent",
          "!COALESCE(?value <= ?other, false)"),
     ):  # fmt: skip
-        for other in sh.values(shape, name):
-            sparql = (
-                f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value . "
-                f"?this <{other.value}> ?other . FILTER ({test}) }}"
-            )
-            checks.append(_check(top, path_text, sparql, component, message, severity))
-    for other in sh.values(shape, "disjoint"):
-        sparql = (
-            f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value . "
-            f"?this <{other.value}> ?value }}"
+        for other in sh.values(ctx.shape, name):
+            where = f"?this {path} ?value . ?this <{other.value}> ?other . FILTER ({test})"
+            checks.append(ctx.positive("DISTINCT ?this ?value", where, "",
+                                       {"": ctx.outcome(component)}))  # fmt: skip
+    for other in sh.values(ctx.shape, "disjoint"):
+        where = f"?this {path} ?value . ?this <{other.value}> ?value ."
+        outcomes = {"": ctx.outcome("DisjointConstraintComponent")}
+        checks.append(ctx.positive("DISTINCT ?this ?value", where, "", outcomes))
+    for other in sh.values(ctx.shape, "equals"):
+        where = (
+            f"{{ ?this {path} ?value FILTER NOT EXISTS {{ ?this <{other.value}> ?value }} }} "
+            f"UNION {{ ?this <{other.value}> ?value FILTER NOT EXISTS {{ ?this {path} ?value }} }}"
         )
-        checks.append(
-            _check(top, path_text, sparql, "DisjointConstraintComponent", message, severity)
-        )
-    for other in sh.values(shape, "equals"):
-        sparql = (
-            f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {{ ?this {path} ?value "
-            f"FILTER NOT EXISTS {{ ?this <{other.value}> ?value }} }} "
-            f"UNION {{ ?this <{other.value}> ?value "
-            f"FILTER NOT EXISTS {{ ?this {path} ?value }} }} }}"
-        )
-        checks.append(
-            _check(top, path_text, sparql, "EqualsConstraintComponent", message, severity)
-        )
-    unique = sh.one(shape, "uniqueLang")
+        outcomes = {"": ctx.outcome("EqualsConstraintComponent")}
+        checks.append(ctx.positive("DISTINCT ?this ?value", where, "", outcomes))
+    unique = sh.one(ctx.shape, "uniqueLang")
     if unique is not None and unique.value == "true":
-        sparql = (
-            f"SELECT DISTINCT ?this WHERE {{ {focus} ?this {path} ?a , ?b . "
-            f'FILTER (!sameTerm(?a, ?b) && LANG(?a) != "" && LANG(?a) = LANG(?b)) }}'
+        where = (
+            f"?this {path} ?a , ?b . "
+            f'FILTER (!sameTerm(?a, ?b) && LANG(?a) != "" && LANG(?a) = LANG(?b))'
         )
-        checks.append(
-            _check(top, path_text, sparql, "UniqueLangConstraintComponent", message, severity)
-        )
+        outcomes = {"": ctx.outcome("UniqueLangConstraintComponent")}
+        checks.append(ctx.positive("DISTINCT ?this", where, "", outcomes))
     return checks
 
 
@@ -508,8 +957,41 @@ def _prefix_header(sh: Shapes, constraint: Any) -> str:
     return "\n".join(sorted(set(lines))) + "\n"
 
 
-def _sparql_constraint(sh: Shapes, constraint: Any, top: Any, path: str, path_text: str,
-                       severity: str, fallback: str) -> Check:  # fmt: skip
+def _split_select(text: str, constraint: Any) -> tuple[str, str, int, int]:
+    """(prologue, select query, offsets of the ``{`` and ``}`` of its WHERE group).
+
+    The prologue (PREFIX / BASE lines) must move to the top when the query
+    becomes a sub-select; the WHERE group is where pre-bound focus nodes go.
+    """
+    from kgtool.sparql_text import tokens, where_group
+
+    toks = list(tokens(text))
+    start = next((t.start for t in toks if t.is_word("SELECT")), None)
+    if start is None or any(t.is_word("CONSTRUCT", "ASK", "DESCRIBE") for t in toks):
+        raise UnsupportedShape(f"the sh:select of {constraint} is not a SELECT query")
+    body = text[start:]
+    group = where_group(body)
+    if group is None:
+        raise UnsupportedShape(f"the sh:select of {constraint} has no WHERE group")
+    projection = []
+    for token in tokens(body):
+        if token.text == "{" or token.is_word("WHERE", "FROM"):
+            break
+        projection.append(token)
+    if not any(t.text in ("*", "?this", "$this") for t in projection):
+        raise UnsupportedShape(f"the SHACL-SPARQL constraint {constraint} does not select $this")
+    return text[:start], body, group[0], group[1]
+
+
+def _sparql_constraint(ctx: _Context, constraint: Any) -> Check:
+    """A SHACL-SPARQL constraint: its query, with $this pre-bound when restricted.
+
+    Its rows name their focus node, so it runs once on the whole graph and
+    the rows of nodes outside the shape's targets are dropped.
+    """
+    from kgtool.sparql_text import tokens
+
+    sh = ctx.compiler.shapes
     select = sh.one(constraint, "select")
     if select is None:
         raise UnsupportedShape(f"the SHACL-SPARQL constraint {constraint} has no sh:select")
@@ -518,13 +1000,287 @@ def _sparql_constraint(sh: Shapes, constraint: Any, top: Any, path: str, path_te
         if re.search(r"\$" + variable + r"\b", text):
             raise UnsupportedShape(f"${variable} in {constraint} is not supported")
     if re.search(r"\$PATH\b", text):
-        if not path:
+        if not ctx.path:
             raise UnsupportedShape(f"$PATH in {constraint} needs a property shape")
-        text = re.sub(r"\$PATH\b", path, text)
+        text = re.sub(r"\$PATH\b", ctx.path, text)
     text = re.sub(r"\$this\b", "?this", text)
-    message = _message(sh, constraint) or fallback
-    return Check(_prefix_header(sh, constraint) + text, top, path_text,
-                 {"": SH + "SPARQLConstraintComponent"}, message, severity, constraint)  # fmt: skip
+    header = _prefix_header(sh, constraint)
+    prologue, body, open_at, close_at = _split_select(text, constraint)
+    header += prologue
+    inner = body[open_at + 1 : close_at]
+    first = next(tokens(inner), None)
+    if first is not None and first.is_word("SELECT"):  # VALUES may not precede a sub-select
+        inner = f"{{ {inner} }}"
+    restricted = (header + body[: open_at + 1] + " ", f" {inner}{body[close_at:]}")
+    outcomes = {
+        "": Outcome(SH + "SPARQLConstraintComponent", ctx.path_text,
+                    _message(sh, constraint) or ctx.message, ctx.severity)
+    }  # fmt: skip
+    body = hash_joined(body) or body
+    joined = f"{header}SELECT * WHERE {{ {ctx.focus} {{ {body} }} }}"
+    return Check(ctx.top, header + body, restricted, outcomes, "", False, joined, constraint)
+
+
+# Rewriting SHACL-SPARQL for the whole graph ------------------------------------
+#
+# pyoxigraph joins the triple patterns of a group one row at a time, an index
+# lookup per pattern and row, and evaluates FILTER NOT EXISTS once per row: on
+# a large store that costs tens of microseconds a row. A sub-select or a MINUS
+# is evaluated once and hash-joined instead, which over the whole graph is
+# several times faster. hash_joined() rewrites the top-level group of a
+# constraint's query that way. It only restates the query: each triple pattern
+# of the group, or of a group of triples nested in it, becomes a sub-select of
+# that one pattern (a group's triples are joined in any order, and SELECT *
+# keeps their variables), and a FILTER NOT EXISTS
+# over plain triples that share a variable bound in every solution of the group
+# becomes a MINUS at the group's end (the two then remove the same solutions).
+# Syntax it does not follow leaves the query as written.
+
+
+class _Unhandled(Exception):
+    """Query syntax the rewrite leaves alone."""
+
+
+def _is_a(token: Any) -> bool:
+    """Whether a token is the keyword ``a`` (rdf:type), which is case-sensitive."""
+    return bool(token.kind == "word" and token.text == "a")
+
+
+@dataclass
+class _Triple:
+    text: str
+    variables: set[str]
+    wrap: bool  # a plain pattern worth evaluating on its own
+
+
+class _Rewriter:
+    """Splits a group of a SPARQL query into its elements (see hash_joined)."""
+
+    def __init__(self, text: str, toks: list[Any]) -> None:
+        self.text = text
+        self.toks = toks
+
+    def src(self, first: int, last: int) -> str:
+        return self.text[self.toks[first].start : self.toks[last].end]
+
+    def at(self, i: int, *texts: str) -> bool:
+        return i < len(self.toks) and self.toks[i].kind == "punct" and self.toks[i].text in texts
+
+    def closing(self, i: int) -> int:
+        """The index of the bracket closing the one at ``i``."""
+        pairs = {"(": ")", "{": "}", "[": "]"}
+        if not self.at(i, *pairs):
+            raise _Unhandled
+        opener, closer, depth = self.toks[i].text, pairs[self.toks[i].text], 0
+        for j in range(i, len(self.toks)):
+            if self.at(j, opener):
+                depth += 1
+            elif self.at(j, closer):
+                depth -= 1
+                if depth == 0:
+                    return j
+        raise _Unhandled
+
+    def term(self, i: int) -> int:
+        """The index after an RDF term (no collections, no blank node labels or lists)."""
+        toks, t = self.toks, self.toks[i]
+        if t.kind in ("var", "iri", "pname", "number") or t.is_word("TRUE", "FALSE"):
+            return i + 1
+        if t.kind == "string":
+            if self.at(i + 1, "@") and i + 2 < len(toks) and toks[i + 2].kind == "word":
+                return i + 3
+            if self.at(i + 1, "^") and self.at(i + 2, "^"):
+                if i + 3 < len(toks) and toks[i + 3].kind in ("iri", "pname"):
+                    return i + 4
+                raise _Unhandled
+            return i + 1
+        if self.at(i, "[") and self.at(i + 1, "]"):
+            return i + 2
+        if self.at(i, "+", "-") and i + 1 < len(toks) and toks[i + 1].kind == "number":
+            return i + 2
+        raise _Unhandled
+
+    def path(self, i: int) -> int:
+        """The index after a property path (alternatives of sequences of elements)."""
+        i = self.sequence(i)
+        while self.at(i, "|"):
+            i = self.sequence(i + 1)
+        return i
+
+    def sequence(self, i: int) -> int:
+        i = self.element(i)
+        while self.at(i, "/"):
+            i = self.element(i + 1)
+        return i
+
+    def element(self, i: int) -> int:
+        if self.at(i, "^"):
+            i += 1
+        if i >= len(self.toks):
+            raise _Unhandled
+        t = self.toks[i]
+        if t.kind in ("iri", "pname") or _is_a(t):
+            i += 1
+        elif self.at(i, "("):
+            end = self.closing(i)
+            if self.path(i + 1) != end:
+                raise _Unhandled
+            i = end + 1
+        else:
+            raise _Unhandled  # negated property sets and the like
+        return i + 1 if self.at(i, "*", "+", "?") else i
+
+    def triples(self, i: int, out: list[_Triple]) -> int:
+        """Parse ``subject predicate-object-list`` from ``i``; the index after it."""
+        subject_end = self.term(i)
+        subject = self.src(i, subject_end - 1)
+        j = subject_end
+        while True:
+            if self.toks[j].kind == "var":
+                verb_end, constant = j + 1, False
+            else:
+                verb_end = self.path(j)
+                constant = verb_end == j + 1
+            verb = self.src(j, verb_end - 1)
+            typed = _is_a(self.toks[j]) or verb == f"<{RDF}type>"
+            k = verb_end
+            while True:
+                object_end = self.term(k)
+                spans = self.toks[i:subject_end] + self.toks[j:verb_end]
+                found = {t.text[1:] for t in spans + self.toks[k:object_end] if t.kind == "var"}
+                obj = self.src(k, object_end - 1)
+                plain = constant and not (typed and self.toks[k].kind == "var")
+                out.append(_Triple(f"{subject} {verb} {obj} .", found, plain))
+                k = object_end
+                if not self.at(k, ","):
+                    break
+                k += 1
+            if not self.at(k, ";"):
+                return k
+            while self.at(k, ";"):
+                k += 1
+            if k >= len(self.toks) or self.at(k, ".", "}", "{"):
+                return k
+            if self.toks[k].kind == "word" and not _is_a(self.toks[k]):
+                return k  # a keyword after a trailing ';'
+            j = k
+
+    def only_triples(self, first: int, last: int) -> list[_Triple]:
+        """The triples of tokens ``first`` to ``last`` (exclusive), all of them triples."""
+        found: list[_Triple] = []
+        i = first
+        while i < last:
+            if self.at(i, "."):
+                i += 1
+                continue
+            i = self.triples(i, found)
+        if i != last:
+            raise _Unhandled
+        return found
+
+
+def hash_joined(query: str) -> str | None:
+    """The SELECT query with its WHERE group rewritten for hash joins, or None.
+
+    None when there is nothing to gain or the group uses syntax the rewrite
+    does not follow (see the comment above).
+    """
+    from kgtool.errors import QueryError
+    from kgtool.sparql_text import tokens, where_group
+
+    try:
+        group = where_group(query)
+        if group is None:
+            return None
+        open_at, close_at = group
+        inner = query[open_at + 1 : close_at]
+        rewritten = _rewrite_group(_Rewriter(inner, list(tokens(inner))))
+    except (_Unhandled, QueryError, IndexError):
+        return None
+    if rewritten is None:
+        return None
+    return query[: open_at + 1] + " " + rewritten + " " + query[close_at:]
+
+
+def _rewrite_group(r: _Rewriter) -> str | None:
+    """The elements of a group, its triples as sub-selects, FILTER NOT EXISTS as MINUS."""
+    parts: list[str | _Triple] = []
+    absent: list[tuple[str, int, int]] = []  # FILTER NOT EXISTS: its text and inner tokens
+    bound: set[str] = set()  # variables bound in every solution of the group
+    toks, i = r.toks, 0
+    while i < len(toks):
+        t = toks[i]
+        if r.at(i, "."):
+            i += 1
+        elif r.at(i, "{"):  # a group, or a UNION of groups
+            ends, branches = r.closing(i), []
+            branches.append((i, ends))
+            while ends + 2 < len(toks) and toks[ends + 1].is_word("UNION"):
+                start = ends + 2
+                ends = r.closing(start)
+                branches.append((start, ends))
+            groups = []
+            for start, end in branches:
+                try:
+                    groups.append(r.only_triples(start + 1, end))
+                except _Unhandled:
+                    groups.append([])
+            if len(branches) == 1 and groups[0]:  # a group of triples: they join the rest
+                parts += groups[0]
+            else:
+                parts.append(r.src(i, ends))
+            common = [{v for tr in group for v in tr.variables} for group in groups]
+            bound |= set.intersection(*common)
+            i = ends + 1
+        elif t.is_word("FILTER"):
+            if toks[i + 1].is_word("NOT") and toks[i + 2].is_word("EXISTS"):
+                end = r.closing(i + 3)
+                absent.append((r.src(i, end), i + 4, end))
+            elif toks[i + 1].is_word("EXISTS"):
+                end = r.closing(i + 2)
+                parts.append(r.src(i, end))
+            elif r.at(i + 1, "("):
+                end = r.closing(i + 1)
+                parts.append(r.src(i, end))
+            elif toks[i + 1].kind in ("word", "pname", "iri") and r.at(i + 2, "("):
+                end = r.closing(i + 2)
+                parts.append(r.src(i, end))
+            else:
+                raise _Unhandled
+            i = end + 1
+        elif t.is_word("BIND", "OPTIONAL", "MINUS"):
+            end = r.closing(i + 1)
+            parts.append(r.src(i, end))
+            i = end + 1
+        elif t.kind == "word" and not t.is_word("TRUE", "FALSE"):
+            raise _Unhandled  # GRAPH, SERVICE, VALUES, ...
+        else:
+            found: list[_Triple] = []
+            i = r.triples(i, found)
+            for triple in found:
+                bound |= triple.variables
+            parts += found
+    minus = []
+    for text, start, end in absent:
+        try:
+            pattern = r.only_triples(start, end)
+        except _Unhandled:
+            pattern = []
+        shared = {v for tr in pattern for v in tr.variables} & bound
+        if pattern and shared:
+            minus.append("MINUS { " + " ".join(tr.text for tr in pattern) + " }")
+        else:
+            parts.append(text)
+    wrapped = sum(isinstance(p, _Triple) and p.wrap for p in parts)
+    if wrapped < 2 and not minus:
+        return None
+    out = []
+    for part in parts:
+        if isinstance(part, _Triple):
+            out.append(f"{{ SELECT * WHERE {{ {part.text} }} }}" if part.wrap else part.text)
+        else:
+            out.append(part)
+    return " ".join(out + minus)
 
 
 def _substitute(message: str, row: dict[str, Any]) -> str:
@@ -564,87 +1320,253 @@ def shapes_with_targets(shapes: Shapes) -> list[Any]:
     return sorted(found, key=str)
 
 
-def compile_shapes(kgstore: KgStore) -> list[Check]:
-    """Every check of the store's shapes, in a stable order."""
+def compile_plan(kgstore: KgStore) -> list[ShapePlan]:
+    """The checks of every shape with targets, in a stable order."""
+    import pyoxigraph as ox
+
     shapes = load_shapes(kgstore)
     compiler = Compiler(shapes, kgstore)
-    checks: list[Check] = []
+    compiler.prefetch(
+        o.value
+        for props in shapes.triples.values()
+        for name in (SH + "class", SH + "targetClass")
+        for o in props.get(name, [])
+        if isinstance(o, ox.NamedNode)
+    )
+    plans = []
     for shape in shapes_with_targets(shapes):
         if _deactivated(shapes, shape):
             continue
-        focus = compiler.targets(shape)
-        if focus is not None:
-            checks += compile_checks(compiler, shape, focus)
-    return checks
+        pattern = compiler.targets(shape)
+        if pattern is not None:
+            checks = compile_checks(compiler, shape, pattern)
+            plans.append(ShapePlan(shape, pattern, compiler.target_sets(shape), checks))
+    return plans
 
 
-def _rows(
-    kgstore: KgStore, check: Check, focus_sets: dict[str, set[Any]]
-) -> Iterable[dict[str, Any]]:
-    """The rows of one check; SHACL-SPARQL rows are kept only for the shape's focus nodes."""
-    result = kgstore.query(check.sparql)
+def compile_shapes(kgstore: KgStore) -> list[Check]:
+    """Every check of the store's shapes, in a stable order."""
+    return [check for plan in compile_plan(kgstore) for check in plan.checks]
+
+
+# Running ---------------------------------------------------------------------
+
+Row = tuple[Check, dict[str, Any]]
+
+
+def _solutions(kgstore: KgStore, sparql: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """The rows of a query as dicts of the bound variables; at most ``limit`` + 1 rows."""
+    result = kgstore.query(sparql)
     names = [v.value for v in result.variables]
-    rows = [dict(zip(names, solution, strict=True)) for solution in result]
-    if check.constraint is None:
-        return rows
-    if check.focus not in focus_sets:
-        found = kgstore.query(f"SELECT ?this WHERE {check.focus}")
-        focus_sets[check.focus] = {row["this"] for row in found}
-    wanted = focus_sets[check.focus]
-    if any(row.get("this") is None for row in rows):
+    rows = []
+    for solution in result:
+        rows.append({n: t for n, t in zip(names, solution, strict=True) if t is not None})
+        if limit is not None and len(rows) > limit:
+            break
+    return rows
+
+
+def _need_this(check: Check, rows: list[dict[str, Any]]) -> None:
+    if any("this" not in row for row in rows):
         raise UnsupportedShape(
             f"the SHACL-SPARQL constraint {check.constraint} does not bind $this in its pattern"
         )
-    return [row for row in rows if row["this"] in wanted]
 
 
-def validate(kgstore: KgStore) -> list[ValidationResult]:
-    """Validate the store against its own shapes graph; never raises on bad data."""
+def _full_job(kgstore: KgStore, sparql: str, checks: list[tuple[Check, ShapePlan]],
+              facts: NodeFacts) -> list[Row]:  # fmt: skip
+    """Run one full-validation query and keep the rows about each check's focus nodes."""
+    first = checks[0][0]
+    if first.anchored:
+        return [(first, row) for row in _solutions(kgstore, sparql)]
+    rows = _solutions(kgstore, sparql, limit=CANDIDATES)
+    if first.constraint is not None:
+        _need_this(first, rows)
+    out: list[Row] = []
+    for check, plan in checks:
+        if len(rows) > CANDIDATES and check.joined is not None:
+            found = _solutions(kgstore, check.joined)
+            if check.constraint is not None:
+                _need_this(check, found)
+            out += [(check, row) for row in found]
+        else:
+            out += [(check, row) for row in rows if facts.targeted(plan.targets, row["this"])]
+    return out
+
+
+def _run_full(kgstore: KgStore, plans: list[ShapePlan], facts: NodeFacts) -> list[Row]:
+    """Every check on the whole graph; a query shared by several shapes runs once."""
+    jobs: dict[str, list[tuple[Check, ShapePlan]]] = {}
+    for plan in plans:
+        for check in plan.checks:
+            if check.full is not None:
+                key = check.full if not check.anchored else f"{id(check)}\n{check.full}"
+                jobs.setdefault(key, []).append((check, plan))
+    # SHACL-SPARQL constraints are the slowest queries: start them first
+    order = sorted(jobs, key=lambda k: jobs[k][0][0].constraint is None)
+    tasks = [(jobs[k][0][0].full, jobs[k]) for k in order]
+    return _gather(lambda task: _full_job(kgstore, task[0], task[1], facts), tasks)
+
+
+def _gather(run: Callable[[Any], list[Any]], tasks: list[Any]) -> list[Any]:
+    """Run tasks on the worker threads (pyoxigraph evaluates without the GIL)."""
+    if WORKERS == 1 or len(tasks) < 2:
+        return [row for task in tasks for row in run(task)]
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return [row for rows in pool.map(run, tasks) for row in rows]
+
+
+def focus_terms(focus: Iterable[str]) -> list[Any]:
+    """Focus nodes as pyoxigraph terms: IRIs, and blank nodes as ``_:label`` (or the
+    bare label, as results give it)."""
+    import pyoxigraph as ox
+
+    terms: dict[Any, None] = {}
+    for text in focus:
+        if text.startswith("_:"):
+            terms[ox.BlankNode(text[2:])] = None
+            continue
+        try:
+            terms[ox.NamedNode(text)] = None
+        except ValueError:
+            terms[ox.BlankNode(text)] = None
+    return list(terms)
+
+
+def _anchor(kgstore: KgStore, node: Any) -> str:
+    """A triple pattern that binds ?this to a few nodes, the blank node ``node`` among them.
+
+    SPARQL text cannot name a blank node of the data, so a restricted query
+    reaches one through a triple it is in; rows about the other nodes that
+    pattern binds are dropped.
+    """
+    import pyoxigraph as ox
+
+    for quad in kgstore.store.quads_for_pattern(None, None, node):
+        if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.graph_name, ox.NamedNode):
+            return f"{quad.subject} {quad.predicate} ?this ."
+    for quad in kgstore.store.quads_for_pattern(node, None, None):
+        if isinstance(quad.object, ox.NamedNode | ox.Literal) and isinstance(
+            quad.graph_name, ox.NamedNode
+        ):
+            return f"?this {quad.predicate} {quad.object} ."
+    return "?this ?_ap ?_ao . FILTER (isBlank(?this))"
+
+
+def _restricted_job(kgstore: KgStore, check: Check, nodes: list[Any]) -> list[Row]:
+    """One check for some of its focus nodes: IRIs in a VALUES block, a blank node
+    through a triple it is in (see :func:`_anchor`)."""
+    import pyoxigraph as ox
+
+    assert check.restricted is not None
+    before, after = check.restricted
+    if isinstance(nodes[0], ox.BlankNode):
+        rows = _solutions(kgstore, before + _anchor(kgstore, nodes[0]) + after)
+        if check.constraint is not None:
+            _need_this(check, rows)
+        rows = [row for row in rows if row["this"] == nodes[0]]
+    else:
+        block = "VALUES ?this { " + " ".join(map(_sparql_term, nodes)) + " }"
+        rows = _solutions(kgstore, before + block + after)
+        if check.constraint is not None:
+            _need_this(check, rows)
+    return [(check, row) for row in rows]
+
+
+def _targeting(kgstore: KgStore, plans: list[ShapePlan], facts: NodeFacts,
+               nodes: list[Any]) -> list[list[Any]]:  # fmt: skip
+    """For each plan, the given nodes its shape targets.
+
+    IRIs are looked up in SPARQL a VALUES block at a time (their types, and
+    which target predicates they have), blank nodes one by one in Python.
+    """
+    import pyoxigraph as ox
+
+    index = facts.index(plans)
+    objects, subjects = list(index["objects_of"]), list(index["subjects_of"])
+    branches = ["{ ?this a ?_t }"]
+    branches += [f"{{ [] {p} ?this BIND ({i} AS ?_o) }}" for i, p in enumerate(objects)]
+    branches += [f"{{ ?this {p} [] BIND ({i} AS ?_s) }}" for i, p in enumerate(subjects)]
+    union = " UNION ".join(branches)
+
+    def look_up(group: list[Any]) -> list[tuple[Any, int]]:
+        block = "VALUES ?this { " + " ".join(map(_sparql_term, group)) + " }"
+        found = []
+        for row in _solutions(kgstore, f"SELECT ?this ?_t ?_o ?_s WHERE {{ {block} {union} }}"):
+            if "_t" in row:
+                shapes = index["classes"].get(row["_t"].value, [])
+            elif "_o" in row:
+                shapes = index["objects_of"][objects[int(row["_o"].value)]]
+            else:
+                shapes = index["subjects_of"][subjects[int(row["_s"].value)]]
+            found += [(row["this"], i) for i in shapes]
+        return found
+
+    iris = [n for n in nodes if isinstance(n, ox.NamedNode)]
+    pairs = _gather(look_up, [iris[i : i + BATCH] for i in range(0, len(iris), BATCH)])
+    pairs += [(n, i) for n in iris for i in index["nodes"].get(n, ())]
+    pairs += [(n, i) for n in nodes if not isinstance(n, ox.NamedNode)
+              for i in facts.targeting(plans, n)]  # fmt: skip
+    members: list[dict[Any, None]] = [{} for _ in plans]
+    for node, i in pairs:
+        members[i][node] = None
+    return [list(found) for found in members]
+
+
+def _run_restricted(kgstore: KgStore, plans: list[ShapePlan], facts: NodeFacts,
+                    nodes: list[Any]) -> list[Row]:  # fmt: skip
+    """The checks of each shape for the given nodes that are its focus nodes."""
+    import pyoxigraph as ox
+
+    targeted = _targeting(kgstore, plans, facts, nodes)
+    tasks = []
+    for plan, members in zip(plans, targeted, strict=True):
+        iris = [n for n in members if not isinstance(n, ox.BlankNode | ox.Literal)]
+        groups = [iris[i : i + BATCH] for i in range(0, len(iris), BATCH)]
+        groups += [[n] for n in members if isinstance(n, ox.BlankNode)]
+        for check in plan.checks:
+            if check.restricted is not None:
+                tasks += [(check, group) for group in groups]
+    tasks.sort(key=lambda task: task[0].constraint is None)
+    return _gather(lambda task: _restricted_job(kgstore, task[0], task[1]), tasks)
+
+
+def validate(kgstore: KgStore, *, focus: Collection[str] | None = None) -> list[ValidationResult]:
+    """Validate the store against its own shapes graph; never raises on bad data.
+
+    With ``focus`` (IRIs, blank nodes as ``_:label``) only those focus nodes are
+    checked: the results are the full validation's results about them.
+    """
+    plans = compile_plan(kgstore)
+    facts = NodeFacts(kgstore)
+    if focus is None:
+        rows = _run_full(kgstore, plans, facts)
+    else:
+        rows = _run_restricted(kgstore, plans, facts, focus_terms(focus))
+    files = FileIndex(kgstore)
     results = []
-    focus_sets: dict[str, set[Any]] = {}
-    files = _FileIndex(kgstore)
-    checks = compile_shapes(kgstore)
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # pyoxigraph evaluates without the GIL
-        answers = list(pool.map(lambda check: _rows(kgstore, check, focus_sets), checks))
-    for check, rows in zip(checks, answers, strict=True):
-        for row in rows:
-            this = row["this"]
+    for check, row in rows:
+        this = row["this"]
+        flagged = check.constraint is None and "ks" in row  # ?ks of a user query is theirs
+        keys = row["ks"].value.split() if flagged else [check.key]
+        for key in keys:
+            outcome = check.outcomes[key]
             value = row.get("value")
-            if value is None and check.constraint is not None and not check.path:
+            if value is None and check.constraint is not None and not outcome.path:
                 value = this
-            path = check.path
+            path = outcome.path
             if check.constraint is not None and row.get("path") is not None:
                 path = row["path"].value
-            component = check.components[str(row["k"].value) if "k" in row else ""]
             results.append(
                 ValidationResult(
                     focus=this.value,
                     path=path,
-                    component=component,
-                    message=_substitute(check.message, row) or "constraint violated",
-                    severity=check.severity,
+                    component=outcome.component,
+                    message=_substitute(outcome.message, row) or "constraint violated",
+                    severity=outcome.severity,
                     value="" if value is None else str(value.value),
                     shape=check.shape.value,
                     files=files.of(this),
                 )
             )
-    return results
-
-
-class _FileIndex:
-    """Which project files each focus node is written in, with one file listing per run."""
-
-    def __init__(self, kgstore: KgStore) -> None:
-        self.kgstore = kgstore
-        self.graphs: dict[str, str] | None = None
-
-    def of(self, node: Any) -> tuple[str, ...]:
-        project = self.kgstore.project
-        if self.graphs is None:
-            self.graphs = {project.graph_iri(p): project.relative(p) for p in project.rdf_files()}
-        found = set()
-        for quad in self.kgstore.store.quads_for_pattern(node, None, None):
-            graph = getattr(quad.graph_name, "value", None)
-            if graph in self.graphs:
-                found.add(self.graphs[graph])
-        return tuple(sorted(found))
+    return list(dict.fromkeys(results))  # a node two targets match is reported once

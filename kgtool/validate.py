@@ -8,11 +8,12 @@ project file the focus node was written in.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import InputError
-from kgtool.project import NAMESPACES, SHAPES_FILE, Project, sha256_file
+from kgtool.project import GRAPH_BASE, NAMESPACES, SHAPES_FILE, Project, sha256_file
 
 if TYPE_CHECKING:
     from kgtool.store import KgStore
@@ -80,19 +81,106 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def check_source_integrity(kgstore: KgStore) -> list[ValidationResult]:
-    """Every source document's file exists and still has its recorded sha256."""
+class FileIndex:
+    """Which project files nodes are written in, for the few nodes that have results.
+
+    The project's files are listed once per run, not once per node: listing
+    them walks the whole project folder.
+    """
+
+    def __init__(self, kgstore: KgStore, *, other_graphs: bool = False) -> None:
+        self.kgstore = kgstore
+        # graphs that are no file (source texts) named by their path, as
+        # Project.path_of_graph names them
+        self.other_graphs = other_graphs
+        self.graphs: dict[str, str] | None = None
+        self.found: dict[Any, tuple[str, ...]] = {}
+
+    def of(self, node: Any) -> tuple[str, ...]:
+        """The files of a node (a pyoxigraph term) as subject, sorted."""
+        import pyoxigraph as ox
+
+        if node in self.found:
+            return self.found[node]
+        project = self.kgstore.project
+        if self.graphs is None:
+            paths = project.rdf_files()
+            if self.other_graphs:  # as Project.path_of_graph: the first file of a graph
+                paths.reverse()
+            self.graphs = {project.graph_iri(p): project.relative(p) for p in paths}
+        found = set()
+        if not isinstance(node, ox.Literal):  # a literal is never a subject
+            for quad in self.kgstore.store.quads_for_pattern(node, None, None):
+                graph = getattr(quad.graph_name, "value", None)
+                if graph in self.graphs:
+                    found.add(self.graphs[graph])
+                elif self.other_graphs and graph and graph.startswith(GRAPH_BASE):
+                    found.add(graph[len(GRAPH_BASE) :])
+        self.found[node] = tuple(sorted(found))
+        return self.found[node]
+
+
+#: documents per VALUES block when only some are checked
+_BATCH = 400
+
+#: threads hashing source files
+HASH_WORKERS = 4
+
+
+def _documents(kgstore: KgStore, focus: Collection[str] | None) -> list[Any]:
+    """Rows (doc, path, sha) of the source documents, only those in ``focus`` if given."""
+    pattern = "?doc kg:localPath ?path OPTIONAL { ?doc kg:sha256 ?sha }"
+    if focus is None:  # sub-selects: two scans hash-joined, not a lookup per document
+        return list(
+            kgstore.query(
+                "SELECT ?doc ?path ?sha WHERE { { SELECT ?doc ?path WHERE { ?doc kg:localPath "
+                "?path } } OPTIONAL { SELECT ?doc ?sha WHERE { ?doc kg:sha256 ?sha } } }"
+            )
+        )
+    import pyoxigraph as ox
+
+    from kgtool.shacl_sparql import focus_terms
+
+    terms = focus_terms(focus)
+    iris = [t for t in terms if isinstance(t, ox.NamedNode)]
+    rows = []
+    for i in range(0, len(iris), _BATCH):
+        block = " ".join(str(t) for t in iris[i : i + _BATCH])
+        query = f"SELECT ?doc ?path ?sha WHERE {{ VALUES ?doc {{ {block} }} {pattern} }}"
+        rows += list(kgstore.query(query))
+    blank = {t for t in terms if not isinstance(t, ox.NamedNode)}
+    if blank:  # SPARQL text cannot name them: scan, keep theirs
+        everything = kgstore.query(f"SELECT ?doc ?path ?sha WHERE {{ {pattern} }}")
+        rows += [row for row in everything if row["doc"] in blank]
+    return rows
+
+
+def check_source_integrity(
+    kgstore: KgStore, focus: Collection[str] | None = None
+) -> list[ValidationResult]:
+    """Every source document's file exists and still has its recorded sha256.
+
+    With ``focus`` (IRIs, blank nodes as ``_:label``) only the documents among
+    those nodes are checked.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     project = kgstore.project
-    rows = kgstore.query(
-        "SELECT ?doc ?path ?sha WHERE { ?doc kg:localPath ?path OPTIONAL { ?doc kg:sha256 ?sha } }"
-    )
+    files = FileIndex(kgstore, other_graphs=True)
+    rows = _documents(kgstore, focus)
+
+    def digest(row: Any) -> str | None:
+        """The file's sha256, or None when it does not exist (reading releases the GIL)."""
+        file = project.graph_dir / row["path"].value
+        return sha256_file(file) if file.is_file() else None
+
+    with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
+        digests = list(pool.map(digest, rows))
     results = []
-    for row in rows:
+    for row, actual in zip(rows, digests, strict=True):
         doc, local = row["doc"].value, row["path"].value
         recorded = row["sha"].value if row["sha"] is not None else None
-        file = project.graph_dir / local
-        files = tuple(kgstore.graph_of_subject(doc))
-        if not file.is_file():
+        if actual is None:
             results.append(
                 ValidationResult(
                     doc,
@@ -100,20 +188,21 @@ def check_source_integrity(kgstore: KgStore) -> list[ValidationResult]:
                     INTEGRITY_COMPONENT,
                     f"The source file graph/{local} does not exist.",
                     value=local,
-                    files=files,
+                    files=files.of(row["doc"]),
                 )
             )
-        elif recorded is not None and sha256_file(file) != recorded:
+            continue
+        if recorded is not None and actual != recorded:
             results.append(
                 ValidationResult(
                     doc,
                     KG + "sha256",
                     INTEGRITY_COMPONENT,
                     f"The source file graph/{local} has changed: its sha256 is "
-                    f"{sha256_file(file)}, the graph records {recorded}. Restore the file "
+                    f"{actual}, the graph records {recorded}. Restore the file "
                     "or re-anchor the claims and record the new hash.",
                     value=recorded,
-                    files=files,
+                    files=files.of(row["doc"]),
                 )
             )
     return results
@@ -175,14 +264,27 @@ def validate_with_pyshacl(kgstore: KgStore) -> list[ValidationResult]:
     return results
 
 
-def validate(kgstore: KgStore, *, engine: str = "sparql") -> ValidationReport:
-    """Check integrity of the sources, then the shapes; never raises on bad data."""
+def validate(
+    kgstore: KgStore, *, engine: str = "sparql", focus: Collection[str] | None = None
+) -> ValidationReport:
+    """Check integrity of the sources, then the shapes; never raises on bad data.
+
+    With ``focus`` (IRIs, blank nodes as ``_:label``) only those nodes are
+    checked, for incremental rebuilds: the results are those of a full
+    validation whose focus node is one of them. The pyshacl engine, a
+    reference only, validates everything and keeps those.
+    """
+    results = check_source_integrity(kgstore, focus)
     if engine != "pyshacl":
         from kgtool import shacl_sparql
 
-        results = check_source_integrity(kgstore) + shacl_sparql.validate(kgstore)
+        results += shacl_sparql.validate(kgstore, focus=focus)
     else:
-        results = check_source_integrity(kgstore) + validate_with_pyshacl(kgstore)
+        found = validate_with_pyshacl(kgstore)
+        if focus is not None:
+            wanted = {f.removeprefix("_:") for f in focus}
+            found = [r for r in found if r.focus.removeprefix("_:") in wanted]
+        results += found
     return ValidationReport(sorted(set(results)), engine=engine)
 
 
