@@ -207,6 +207,15 @@ def _lit(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def percent_quantity(cid: str, value: int) -> str:
+    """The percent value node a trade share or an earnings change points to."""
+    return (
+        f"{cid}-quantity a schema:QuantitativeValue ;\n"
+        f'    schema:value "{value}"^^xsd:decimal ;\n'
+        f'    schema:unitCode "P1" .\n\n'
+    )
+
+
 @dataclass
 class Country:
     slug: str
@@ -381,9 +390,8 @@ class Writer:
                 f"{cid}-fact a kg:TradeShare ;\n    kg:commodity ent:{good.slug} ;\n"
                 f"    kg:reporterCountry ent:{exp.slug} ;\n    kg:partnerCountry ent:{imp.slug} ;\n"
                 f"    kg:period {cid}-time ;\n    kg:share {cid}-quantity .\n\n"
-                f"{cid}-quantity a schema:QuantitativeValue ;\n"
-                f'    schema:value "{share}"^^xsd:decimal ;\n'
-                f'    schema:unitCode "P1" .\n\n' + self.year_time(cid, year)
+                + percent_quantity(cid, share)
+                + self.year_time(cid, year)
             )
         elif kind < 0.92:
             pct = rng.randint(-90, 90)
@@ -396,9 +404,8 @@ class Writer:
                 f"{cid}-fact a kg:EarningsChange ;\n    kg:earner ent:{exp.slug} ;\n"
                 f"    kg:commodity ent:{good.slug} ;\n    kg:period {cid}-time ;\n"
                 f"    kg:changePercent {cid}-quantity .\n\n"
-                f"{cid}-quantity a schema:QuantitativeValue ;\n"
-                f'    schema:value "{pct}"^^xsd:decimal ;\n'
-                f'    schema:unitCode "P1" .\n\n' + self.year_time(cid, year)
+                + percent_quantity(cid, pct)
+                + self.year_time(cid, year)
             )
         elif kind < 0.97:
             tons = rng.randint(1, 500)

@@ -77,18 +77,6 @@ def _selected_graphs(kgstore: KgStore, selection: str) -> list[str]:
     return [g for g in kgstore.named_graphs() if g.startswith(prefixes)]
 
 
-def select_quads(kgstore: KgStore, selection: str) -> list[ox.Quad]:
-    """The quads of the named graphs a selection keeps."""
-    import pyoxigraph as ox
-
-    wanted = set(_selected_graphs(kgstore, selection))
-    return [
-        q
-        for q in kgstore.store.quads_for_pattern(None, None, None)
-        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in wanted
-    ]
-
-
 # Rendering ----------------------------------------------------------------------
 #
 # Every format is built from per-graph pieces (kgtool.pieces): sorted N-Quads
