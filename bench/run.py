@@ -5,6 +5,7 @@ Every step runs in its own child process so that its wall time and peak RSS
 seconds and reported as "> bound".
 
     python bench/run.py --claims 100000 [--json] [--bound 600]
+    python bench/run.py --claims 1000000 --no-baseline --steps build
 """
 
 from __future__ import annotations
@@ -198,17 +199,24 @@ def startup(argv: list[str], repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-def bench(claims: int, seed: int, bound: float, workdir: Path, baseline: bool) -> dict[str, object]:
+STEPS = ("build", "queries", "rebuild", "startup")
+
+
+def bench(
+    claims: int, seed: int, bound: float, workdir: Path, baseline: bool, steps: set[str]
+) -> dict[str, object]:
     project = ensure_corpus(claims, seed, workdir)
     results: dict[str, object] = {"claims": claims, "project": str(project)}
     results["build"] = measure(child("build", str(project)))
-    results["queries"] = {"queries": run_queries(project, 5, 60.0)}
-    results["rebuild"] = measure(child("rebuild", str(project)))
-    results["help_seconds"] = startup([KGTOOL, "--help"])
+    results["queries"] = {"queries": run_queries(project, 5, 60.0) if "queries" in steps else {}}
+    if "rebuild" in steps:
+        results["rebuild"] = measure(child("rebuild", str(project)))
+    if "startup" in steps:
+        results["help_seconds"] = startup([KGTOOL, "--help"])
     medians = results["queries"]["queries"]
     names = sorted((v, k) for k, v in medians.items() if isinstance(v, float))
     names = [name for _, name in names]  # start-up is measured on the fastest query
-    if names:
+    if names and "startup" in steps:
         results["query_cli_seconds"] = startup(
             [KGTOOL, "--project", str(project), "query", names[0]], repeats=3
         )
@@ -254,15 +262,19 @@ def table(r: dict[str, object], bound: float) -> str:
     lines.insert(1, "-" * len(lines[0]))
     q = r["queries"]
     medians = q.get("queries", {}) if isinstance(q, dict) else {}
-    rb = r["rebuild"]
     extra = [
         f"claims {r['claims']}, quads {quads}, {quads / max(ours_total, 1e-9):,.0f} quads/s "
         f"(kgtool full build)",
-        f"incremental rebuild after editing one claims file: {_secs(rb.get('rebuild'))}"  # type: ignore[union-attr]
-        f" (process {_secs(rb.get('seconds'))}, {rb.get('rss_mb')} MB;"  # type: ignore[union-attr]
-        f" {'; '.join(rb.get('validated') or ['-'])})",  # type: ignore[union-attr]
-        f"kgtool --help: {_secs(r['help_seconds'])}",
     ]
+    rb = r.get("rebuild")
+    if isinstance(rb, dict):
+        extra.append(
+            f"incremental rebuild after editing one claims file: {_secs(rb.get('rebuild'))}"
+            f" (process {_secs(rb.get('seconds'))}, {rb.get('rss_mb')} MB;"
+            f" {'; '.join(rb.get('validated') or ['-'])})"  # type: ignore[arg-type]
+        )
+    if "help_seconds" in r:
+        extra.append(f"kgtool --help: {_secs(r['help_seconds'])}")
     if "query_cli_seconds" in r:
         extra.append(f"kgtool query {r['query_cli_name']}: {_secs(r['query_cli_seconds'])}")
     if medians:
@@ -276,7 +288,7 @@ def table(r: dict[str, object], bound: float) -> str:
             shown = f"{sec * 1000:.1f} ms" if isinstance(sec, float) else f"{sec} (> 60 s)"
             extra.append(f"  {name}: {shown}")
     else:
-        extra.append("queries: none in queries/")
+        extra.append("queries: not run")
     return "\n".join([*lines, "", *extra])
 
 
@@ -302,9 +314,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-baseline", action="store_true", help="measure kgtool alone")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kgtool-bench"))
+    parser.add_argument(
+        "--steps",
+        default=",".join(STEPS),
+        help=f"comma-separated kgtool steps besides the build (default: all of {', '.join(STEPS)})",
+    )
     args = parser.parse_args(argv)
+    steps = {step.strip() for step in args.steps.split(",") if step.strip()}
+    unknown = steps - set(STEPS)
+    if unknown:
+        parser.error(
+            f"unknown step(s) {', '.join(sorted(unknown))}; choose from {', '.join(STEPS)}"
+        )
     args.workdir.mkdir(parents=True, exist_ok=True)
-    results = bench(args.claims, args.seed, args.bound, args.workdir, not args.no_baseline)
+    results = bench(args.claims, args.seed, args.bound, args.workdir, not args.no_baseline, steps)
     print(json.dumps(results, indent=2) if args.json else table(results, args.bound))
     return 0
 

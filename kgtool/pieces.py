@@ -64,6 +64,8 @@ def sort_lines(lines: Iterable[str]) -> list[str]:
 
 
 def _has_blank(lines: list[str]) -> bool:
+    if not any("_:" in line for line in lines):  # the usual case, decided quickly
+        return False
     return any(line.startswith("_:") or " _:" in line for line in lines)
 
 
@@ -71,8 +73,6 @@ def _canonical_blank_nodes(graph: str, lines: list[str]) -> list[str]:
     """Relabel blank nodes by RDFC-1.0, tagged with the graph so labels stay unique."""
     import pyoxigraph as ox
 
-    if not _has_blank(lines):
-        return lines
     text = ("\n".join(lines) + "\n").encode("utf-8")
     dataset = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_QUADS))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
@@ -99,7 +99,9 @@ def render(graph: str, lines: Iterable[str]) -> Rendered:
     """The piece of ``graph`` ("" for the default graph) from N-Triples lines in any order."""
     import pyoxigraph as ox
 
-    ordered = sort_lines(_canonical_blank_nodes(graph, sort_lines(lines)))
+    ordered = sort_lines(lines)
+    if _has_blank(ordered):  # relabelling changes the order
+        ordered = sort_lines(_canonical_blank_nodes(graph, ordered))
     if not ordered:
         return Rendered(graph, b"", b"", 0)
     body = "\n".join(ordered) + "\n"
@@ -136,6 +138,15 @@ class PieceCache:
     def has(self, key: str) -> bool:
         return self.nquads_path(key).is_file() and self.turtle_path(key).is_file()
 
+    def keys(self) -> set[str]:
+        """Every complete piece's key, from one listing (not two ``stat`` per piece)."""
+        try:
+            names = os.listdir(self.folder)
+        except FileNotFoundError:
+            return set()
+        stems = {name[:-3] for name in names if name.endswith(".nq")}
+        return {name[:-4] for name in names if name.endswith(".ttl") and name[:-4] in stems}
+
     def put(self, key: str, piece: Rendered) -> None:
         """Write both files, each atomically, the ``.nq`` last (it marks the piece complete)."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -158,22 +169,31 @@ class PieceCache:
 # Assembling exports ------------------------------------------------------------------
 
 
+def frame(graph: str, fmt: str) -> tuple[bytes, bytes] | None:
+    """What surrounds one graph's non-empty piece in an export, or None if it is left out.
+
+    ``nq`` takes the N-Quads as they are; ``trig`` wraps the Turtle body in its
+    graph (the default graph has no place there); ``ttl`` follows the body with
+    a blank line, so the graphs merge into one document, one section each.
+    """
+    if fmt == "nq":
+        return b"", b""
+    if fmt == "trig":
+        return (f"<{graph}> {{\n".encode(), b"}\n\n") if graph else None
+    return b"", b"\n"
+
+
 def assemble(pieces: Iterable[tuple[str, bytes, bytes]], fmt: str) -> Iterator[bytes]:
     """The parts of an export from ``(graph, nquads, turtle)`` in graph order.
 
     ``fmt`` is ``nq``, ``trig`` or ``ttl``; the default graph ("") comes first.
-    ``nq`` is the pieces' N-Quads one after another; ``trig`` wraps each
-    Turtle body in its graph; ``ttl`` merges the graphs into one Turtle
-    document, one section per graph (a triple in two graphs appears twice,
-    which Turtle readers treat as one).
+    A triple in two graphs appears twice in ``ttl``, which Turtle readers
+    treat as one.
     """
     if fmt != "nq":
         yield prefix_header()
     for graph, nquads, turtle in pieces:
-        if fmt == "nq":
-            yield nquads
-        elif fmt == "trig" and graph:
-            if turtle:
-                yield f"<{graph}> {{\n".encode() + turtle + b"}\n\n"
-        elif turtle:
-            yield turtle + b"\n"
+        body = nquads if fmt == "nq" else turtle
+        around = frame(graph, fmt)
+        if body and around is not None:
+            yield around[0] + body + around[1]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,13 +42,58 @@ NAMESPACES: dict[str, str] = {
 }
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: str | Path) -> str:
     """Hex sha256 of a file's bytes, read in chunks so large files stay cheap."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+#: how long a file must sit unchanged before its stat stamp can vouch for its hash;
+#: an edit within the same timestamp tick as the last one would otherwise go unseen
+SETTLED_NS = 1_000_000_000
+
+
+def file_stamp(path: str | Path, *, settled: bool = True) -> list[int] | None:
+    """(size, mtime, ctime, inode) of a file, or None if ``settled`` and it has not.
+
+    Like git's index: an input whose stamp is unchanged is not read again.
+    ctime cannot be set back by ``touch``, and a replaced file has a new inode.
+    """
+    info = os.stat(path)
+    if settled and time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < SETTLED_NS:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+
+
+def _walk(folder: str, suffixes: Container[str]) -> list[str]:
+    """Paths of regular files below ``folder`` whose suffix is in ``suffixes``, in path order.
+
+    ``os.scandir`` knows a file from a folder without a ``stat`` per entry,
+    which matters with thousands of source texts. Symbolic links to folders
+    are not followed (a link to a parent would loop).
+    """
+    found: list[str] = []
+    pending = [folder]
+    while pending:
+        try:
+            entries = os.scandir(pending.pop())
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                elif os.path.splitext(entry.name)[1] in suffixes and entry.is_file():
+                    found.append(entry.path)
+    return sorted(found, key=lambda path: path.split(os.sep))  # the order of sorted(Path)
+
+
+def files_under(folder: Path, suffixes: Container[str]) -> list[Path]:
+    """Regular files below ``folder`` whose suffix is one of ``suffixes``, sorted."""
+    return [Path(path) for path in _walk(str(folder), suffixes)]
 
 
 @dataclass(frozen=True)
@@ -99,12 +145,10 @@ class Project:
 
     def rdf_files(self) -> list[Path]:
         """Every RDF file of the project, ontology first, in a stable order."""
-        files: list[Path] = []
-        for folder in (self.ontology_dir, self.graph_dir):
-            files.extend(
-                sorted(p for p in folder.rglob("*") if p.suffix in RDF_SUFFIXES and p.is_file())
-            )
-        return files
+        return [
+            *files_under(self.ontology_dir, RDF_SUFFIXES),
+            *files_under(self.graph_dir, RDF_SUFFIXES),
+        ]
 
     def data_files(self) -> list[Path]:
         """The RDF files that hold data and vocabulary, i.e. all but the shapes."""
@@ -112,10 +156,13 @@ class Project:
 
     def relative(self, path: Path) -> str:
         """A path as shown to users and recorded in manifests: relative, with '/'."""
+        text, root = str(path), str(self.root) + os.sep
+        if text.startswith(root) and ".." not in path.parts:
+            return text[len(root) :].replace(os.sep, "/")  # the usual case, without a syscall
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
-            return str(path)
+            return text
 
     def graph_iri(self, path: Path) -> str:
         """The named graph a file is loaded into."""
@@ -134,9 +181,27 @@ class Project:
 
     def source_text_files(self) -> list[Path]:
         """The plain-text sources under ``graph/`` whose characters claims quote."""
-        return sorted(p for p in self.graph_dir.rglob("*.txt") if p.is_file())
+        return files_under(self.graph_dir, {".txt"})
 
-    def iter_hashes(self) -> Iterator[tuple[str, str]]:
-        """(relative path, sha256) of every input the store depends on."""
-        for path in [*self.rdf_files(), *self.source_text_files()]:
-            yield self.relative(path), sha256_file(path)
+    def iter_hashes(
+        self, known: Mapping[str, tuple[str, Sequence[int] | None]] | None = None
+    ) -> Iterator[tuple[str, str, list[int] | None]]:
+        """(relative path, sha256, stamp) of every input the store depends on.
+
+        ``known`` maps paths to a (sha256, stamp) seen before: a file whose
+        :func:`file_stamp` still equals it keeps that hash unread.
+        """
+        known = known or {}
+        root = str(self.root)
+        paths = [
+            *_walk(str(self.ontology_dir), RDF_SUFFIXES),
+            *_walk(str(self.graph_dir), RDF_SUFFIXES),
+            *_walk(str(self.graph_dir), {".txt"}),
+        ]
+        for path in paths:
+            rel = path[len(root) + 1 :].replace(os.sep, "/")
+            stamp = file_stamp(path)
+            digest, old_stamp = known.get(rel, ("", None))
+            if not digest or stamp is None or old_stamp is None or list(old_stamp) != stamp:
+                digest = sha256_file(path)
+            yield rel, digest, stamp

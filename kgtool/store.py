@@ -34,6 +34,7 @@ MANIFEST_NAME = "manifest.json"
 DATABASE_NAME = "oxigraph"
 PIECES_NAME = "pieces"
 REPORT_NAME = "report.json"
+DIST_INDEX_NAME = "dist.json"  # where each piece sits in the last dist/ files
 STORE_FORMAT = 2
 
 #: threads that parse files at once (parsing and loading release the GIL)
@@ -195,10 +196,12 @@ def _text_entries(
             by_path.setdefault(local, set()).add(doc)
     out: dict[str, tuple[PieceEntry, list[str]]] = {}
     for local, docs in sorted(by_path.items()):
-        file = project.graph_dir / local
-        if not file.is_file():
-            continue  # validation reports the missing file
-        digest = hashes.get(project.relative(file)) or sha256_file(file)
+        digest = hashes.get("graph/" + local)  # every text under graph/ is hashed
+        if digest is None:
+            file = project.graph_dir / local  # a text elsewhere, or a path with ".."
+            if not file.is_file():
+                continue  # validation reports the missing file
+            digest = sha256_file(file)
         graph = source_text_graph(project, local)
         ordered = sorted(docs)
         key = piece_key(graph, digest + "\n" + "\n".join(ordered))
@@ -440,10 +443,31 @@ def _read_manifest(store_path: Path) -> dict[str, Any] | None:
     return manifest
 
 
-def _manifest(hashes: dict[str, str], pieces: dict[str, PieceEntry]) -> dict[str, Any]:
+Stamps = dict[str, list[int] | None]
+
+
+def _hash_inputs(
+    project: Project, manifest: dict[str, Any] | None
+) -> tuple[dict[str, str], Stamps]:
+    """Every input's sha256 and stat stamp; files the manifest vouches for are not read."""
+    known: dict[str, tuple[str, list[int] | None]] = {}
+    if manifest is not None:
+        stamps = manifest.get("stamps") or {}
+        known = {rel: (digest, stamps.get(rel)) for rel, digest in manifest["files"].items()}
+    hashes: dict[str, str] = {}
+    new_stamps: Stamps = {}
+    for rel, digest, stamp in project.iter_hashes(known):
+        hashes[rel], new_stamps[rel] = digest, stamp
+    return hashes, new_stamps
+
+
+def _manifest(
+    hashes: dict[str, str], stamps: Stamps, pieces: dict[str, PieceEntry]
+) -> dict[str, Any]:
     return {
         "format": STORE_FORMAT,
         "files": hashes,
+        "stamps": stamps,
         "quads": sum(entry.quads for entry in pieces.values()),
         "pieces": {graph: pieces[graph].to_json() for graph in sorted(pieces)},
     }
@@ -453,7 +477,8 @@ def _write_manifest(store_path: Path, manifest: dict[str, Any]) -> None:
     """Write the manifest atomically (a crash leaves the old or the new one)."""
     tmp = store_path / (MANIFEST_NAME + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        # One line: json's C encoder only runs without indent (4x faster on 5,000 inputs).
+        handle.write(json.dumps(manifest, sort_keys=True) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
     tmp.replace(store_path / MANIFEST_NAME)
@@ -515,9 +540,10 @@ def _render_texts(
     wanted = _text_entries(project, files, hashes)
     out = dict(files)
     changed = sorted(g for g, e in pieces.items() if e.text and g not in wanted)
+    cached = cache.keys()
     for graph, (entry, docs) in wanted.items():
         old = pieces.get(graph)
-        if old is not None and old.key == entry.key and cache.has(entry.key):
+        if old is not None and old.key == entry.key and entry.key in cached:
             out[graph] = old
         else:
             out[graph] = render_text(project, graph, entry, docs, cache)
@@ -589,7 +615,9 @@ def _check_replaceable(final: Path) -> None:
     if not final.exists():
         return
     entries = {p.name for p in final.iterdir()}
-    known = {MANIFEST_NAME, MANIFEST_NAME + ".tmp", DATABASE_NAME, PIECES_NAME, REPORT_NAME}
+    known = {DATABASE_NAME, PIECES_NAME}
+    for name in (MANIFEST_NAME, REPORT_NAME, DIST_INDEX_NAME):
+        known |= {name, name + ".tmp"}
     if not entries <= known:
         raise StoreError(
             f"{final} is not a kgtool store (it holds other files); refusing to replace it",
@@ -618,14 +646,15 @@ def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgSto
     started = time.perf_counter()
     final = project.store_path
     _check_replaceable(final)
-    old_pieces = _pieces_of(_read_manifest(final) or {})
-    hashes = dict(project.iter_hashes())
+    old_manifest = _read_manifest(final)
+    old_pieces = _pieces_of(old_manifest or {})
+    hashes, stamps = _hash_inputs(project, old_manifest)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=final.name + ".new-", dir=final.parent))
     try:
         store, pieces = _build_fresh(project, tmp, hashes, progress)
         del store  # release the database lock before moving the folder
-        _write_manifest(tmp, _manifest(hashes, pieces))
+        _write_manifest(tmp, _manifest(hashes, stamps, pieces))
     except BaseException:
         _remove_tree(tmp)
         raise
@@ -678,7 +707,7 @@ def refresh_store(
         if not force and project.store_path.exists():
             progress("store has no valid manifest: rebuilding")
         return build_store(project, progress=progress)
-    hashes = dict(project.iter_hashes())
+    hashes, stamps = _hash_inputs(project, manifest)
     changed, removed = _changed(manifest["files"], hashes)
     old_pieces = _pieces_of(manifest)
     pieces = dict(old_pieces)
@@ -707,11 +736,17 @@ def refresh_store(
         # Mark the store as in flux first: a crash part-way makes the next run rebuild.
         _write_manifest(project.store_path, {**manifest, "quads": None})
         _replace_graphs(store, cache, pieces, graphs)
-        _write_manifest(project.store_path, _manifest(hashes, pieces))
+        _write_manifest(project.store_path, _manifest(hashes, stamps, pieces))
         action = "updated"
+    elif stamps != manifest.get("stamps"):  # touched but unchanged: remember the new stamps
+        _write_manifest(project.store_path, _manifest(hashes, stamps, pieces))
     quads = sum(entry.quads for entry in pieces.values())
     stats = BuildStats(action, changed, removed, quads, time.perf_counter() - started, graphs)
     return KgStore(project, store, path=project.store_path, pieces=pieces), stats
+
+
+#: above this many differing lines a graph is reloaded whole rather than patched
+PATCH_LIMIT = 20_000
 
 
 def _replace_graphs(
@@ -720,14 +755,49 @@ def _replace_graphs(
     pieces: dict[str, PieceEntry],
     graphs: dict[str, tuple[str | None, str | None]],
 ) -> None:
-    """Swap in the new pieces of the changed graphs, each graph in one transaction."""
+    """Bring the changed graphs to their new pieces: patched when small, else reloaded."""
     import pyoxigraph as ox
 
-    for graph, (_, new) in graphs.items():
+    for graph, (old, new) in graphs.items():
+        if old is not None and new is not None and _patch_graph(store, cache, graph, old, new):
+            continue
         store.remove_graph(ox.NamedNode(graph))
         if new is not None and pieces[graph].quads:
             store.load(path=str(cache.nquads_path(new)), format=ox.RdfFormat.N_QUADS)
     store.flush()
+
+
+def _patch_graph(store: ox.Store, cache: PieceCache, graph: str, old: str, new: str) -> bool:
+    """Delete and insert only the quads two pieces differ by, in one update.
+
+    Editing one label of a 40,000-quad file then writes two quads instead of
+    80,000. Returns False (nothing done) when a differing line has a blank
+    node, whose label in the database need not be the piece's, or when the
+    difference is large enough that reloading is as cheap.
+    """
+    if not cache.has(old):
+        return False
+    before = set(cache.nquads_path(old).read_bytes().splitlines())
+    after = set(cache.nquads_path(new).read_bytes().splitlines())
+    removed, added = sorted(before - after), sorted(after - before)
+    if len(removed) + len(added) > PATCH_LIMIT or any(b"_:" in line for line in removed + added):
+        return False
+    suffix = f" <{graph}> .".encode()
+
+    def block(lines: list[bytes]) -> str:
+        triples = "\n".join(line[: -len(suffix)].decode("utf-8") + " ." for line in lines)
+        return f"GRAPH <{graph}> {{\n{triples}\n}}"
+
+    if not all(line.endswith(suffix) for line in removed + added):
+        return False
+    update = []
+    if removed:
+        update.append(f"DELETE DATA {{ {block(removed)} }}")
+    if added:
+        update.append(f"INSERT DATA {{ {block(added)} }}")
+    if update:
+        store.update(" ;\n".join(update))
+    return True
 
 
 def open_store(project: Project, *, progress: Progress = _quiet, refresh: bool = True) -> KgStore:

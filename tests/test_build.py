@@ -12,6 +12,7 @@ import pytest
 
 from kgtool.cli import main
 from kgtool.project import Project
+from kgtool.store import open_store
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -28,7 +29,7 @@ def _build(project: Project, *extra: str) -> int:
 def test_build_writes_dist_for_the_shipped_graph(project_copy: Project) -> None:
     assert _build(project_copy) == 0
     names = sorted(p.name for p in project_copy.dist_dir.iterdir())
-    assert names == ["graph.ttl", "kgtool.nq", "kgtool.trig", "ontology.ttl"]
+    assert names == ["graph.ttl", "kgtool.trig", "ontology.ttl"]
 
 
 @pytest.mark.slow
@@ -58,8 +59,8 @@ def test_exports_load_in_an_independent_parser(project_copy: Project) -> None:
     quads = list(ox.parse(path=str(dist / "kgtool.trig"), format=ox.RdfFormat.TRIG))
     ontology = list(ox.parse(path=str(dist / "ontology.ttl"), format=ox.RdfFormat.TURTLE))
     assert triples and ontology
-    assert len(quads) == len(list(ox.parse(path=str(dist / "kgtool.nq"),
-                                           format=ox.RdfFormat.N_QUADS)))
+    with open_store(project_copy, refresh=False) as kgstore:
+        assert len(quads) == len(kgstore)  # every quad of the store, each once
     graphs = {q.graph_name.value for q in quads}
     assert project_copy.graph_iri(project_copy.graph_dir / "sources.ttl") in graphs
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 
+import kgtool.export as export_module
+from kgtool.build import build
 from kgtool.errors import InputError
-from kgtool.export import FORMATS, canonical_quads, serialize
+from kgtool.export import DIST_FILES, FORMATS, canonical_quads, export, serialize
+from kgtool.project import Project
+from kgtool.store import open_store
 
 EX = "http://example.org/"
 G = ox.NamedNode(EX + "g")
@@ -54,3 +59,57 @@ def test_turtle_round_trips() -> None:
     data = serialize(_quads(), "ttl")
     parsed = list(ox.parse(data, format=ox.RdfFormat.TURTLE))
     assert len(parsed) == len(_quads())
+
+
+# dist/ ------------------------------------------------------------------------------
+
+
+def _build(project: Project) -> list[str]:
+    messages: list[str] = []
+    build(project, progress=messages.append).store.close()
+    return messages
+
+
+def _assert_dist_is_the_export(project: Project) -> None:
+    with open_store(project, refresh=False) as kgstore:
+        for name, (selection, fmt) in DIST_FILES.items():
+            expected = export(kgstore, fmt, selection=selection)
+            assert (project.dist_dir / name).read_bytes() == expected, name
+
+
+def test_dist_after_an_edit_reuses_the_old_files_and_equals_a_full_export(
+    project_copy: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _build(project_copy)
+    entities = project_copy.graph_dir / "entities.ttl"
+    text = entities.read_text(encoding="utf-8")
+    entities.write_text(text.replace("North Korea", "DPRK", 1), encoding="utf-8")
+    reused: list[set[str]] = []
+    real = export_module._read_dist_index
+
+    def spying(*args: Any) -> dict[str, Any]:
+        found = real(*args)
+        reused.append(set(found))
+        return found
+
+    monkeypatch.setattr(export_module, "_read_dist_index", spying)
+    _build(project_copy)
+    assert reused == [set(DIST_FILES)]  # every old file was a source of unchanged pieces
+    _assert_dist_is_the_export(project_copy)
+    assert b"DPRK" in (project_copy.dist_dir / "graph.ttl").read_bytes()
+
+
+def test_dist_changed_by_hand_is_rewritten_and_an_unchanged_one_is_kept(
+    project_copy: Project,
+) -> None:
+    _build(project_copy)
+    graph_ttl = project_copy.dist_dir / "graph.ttl"
+    kept = graph_ttl.stat()
+    assert "dist/ is up to date" in _build(project_copy)
+    assert graph_ttl.stat().st_ino == kept.st_ino  # not rewritten
+
+    with graph_ttl.open("r+b") as handle:  # same size, other bytes
+        handle.write(b"#")
+    messages = _build(project_copy)
+    assert "dist/ is up to date" not in messages
+    _assert_dist_is_the_export(project_copy)
