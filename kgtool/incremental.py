@@ -6,7 +6,9 @@ compared line by line with their previous versions; the subjects of the
 triples that appeared or disappeared, everything that reaches them within
 :data:`DEPENDENCY_DEPTH` steps, and the nodes they point at are validated
 again, and the other results are carried over. Changes to the ontology or
-the shapes, or an edit that reaches too many nodes, validate everything.
+the shapes, an edit that reaches too many nodes, or one that reaches a
+blank node of the data (which cannot be named as a focus node), validate
+everything.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ MAX_AFFECTED = 50_000
 
 #: Graphs whose change can alter any result: the ontology and the shapes.
 SCHEMA_GRAPHS = GRAPH_BASE + "ontology/"
+
+#: Graphs of the data (and source texts): where focus nodes live.
+DATA_GRAPHS = GRAPH_BASE + "graph/"
 
 Progress = Callable[[str], None]
 
@@ -119,17 +124,27 @@ def changed_nodes(
     return subjects, objects
 
 
-def _neighbours(kgstore: KgStore, nodes: Iterable[str], pattern: str) -> set[str]:
-    """Nodes linked to ``nodes`` by ``pattern`` (?n is given, ?x is found), in batches."""
+def _neighbours(kgstore: KgStore, nodes: Iterable[str], pattern: str) -> set[str] | None:
+    """Nodes linked to ``nodes`` by ``pattern`` (?n is given, ?x is found), in batches.
+
+    None when a blank node of a data graph is among them: it cannot be named
+    as a focus node, so only a full validation is sure to re-check it.
+    """
     found: set[str] = set()
     ordered = sorted(n for n in nodes if n.startswith("<"))
     for start in range(0, len(ordered), 2000):
         batch = ordered[start : start + 2000]
-        sparql = f"SELECT DISTINCT ?x WHERE {{ VALUES ?n {{ {' '.join(batch)} }} {pattern} }}"
+        sparql = (
+            f"SELECT DISTINCT ?x ?g WHERE {{ VALUES ?n {{ {' '.join(batch)} }} "
+            f"GRAPH ?g {{ {pattern} }} }}"
+        )
         for row in kgstore.query(sparql):
             term = row["x"]
-            if type(term).__name__ == "NamedNode":
+            kind = type(term).__name__
+            if kind == "NamedNode":
                 found.add(f"<{term.value}>")
+            elif kind == "BlankNode" and row["g"].value.startswith(DATA_GRAPHS):
+                return None
     return found
 
 
@@ -138,15 +153,22 @@ def affected_nodes(kgstore: KgStore, subjects: set[str], objects: set[str]) -> s
 
     A node depends on the triples of the nodes it reaches by following
     properties forwards (``DEPENDENCY_DEPTH`` steps), and, through inverse
-    paths and ``sh:targetObjectsOf``, on the triples pointing at it.
+    paths and ``sh:targetObjectsOf``, on the triples pointing at it. Meeting
+    a blank node of the data on the way also means None.
     """
-    if any(not node.startswith("<") for node in subjects):
+    if any(not node.startswith("<") for node in subjects | objects):
         return None  # a blank node's label in a piece is not its label in the store
-    affected = set(subjects) | {o for o in objects if o.startswith("<")}
-    affected |= _neighbours(kgstore, subjects, "?n ?p ?x .")
-    frontier = set(subjects)
+    affected = set(subjects) | objects
+    pointed_at = _neighbours(kgstore, subjects, "?n ?p ?x .")
+    if pointed_at is None:
+        return None
+    affected |= pointed_at
+    frontier: set[str] | None = set(subjects)
     for _ in range(DEPENDENCY_DEPTH):
-        frontier = _neighbours(kgstore, frontier, "?x ?p ?n .") - affected
+        frontier = _neighbours(kgstore, frontier, "?x ?p ?n .")
+        if frontier is None:
+            return None
+        frontier -= affected
         affected |= frontier
         if len(affected) > MAX_AFFECTED:
             return None

@@ -116,3 +116,30 @@ def test_shapes_edit_validates_everything(project: Project) -> None:
     outcome, messages = rebuild(project)
     assert outcome.report.conforms
     assert any(FULL in m for m in messages), messages
+
+
+def test_blank_node_that_reaches_an_edited_node_is_checked_again(project: Project) -> None:
+    """A blank-node claim cannot be named as a focus node: reaching one means a full check."""
+    path = claims_file(project)
+    fact = re.search(r"^(clm:\S+-fact) a kg:TradeFlow ;", path.read_text(encoding="utf-8"),
+                     flags=re.MULTILINE)  # fmt: skip
+    assert fact is not None
+    extra = project.graph_dir / "claims" / "zz-blank.ttl"
+    extra.write_text(
+        "@prefix kg: <https://w3id.org/kgtool/ontology#> .\n"
+        "@prefix clm: <https://w3id.org/kgtool/claim/> .\n"
+        f"[] a kg:Claim ; kg:states {fact.group(1)} .\n",
+        encoding="utf-8",
+    )
+    outcome, _ = rebuild(project)
+    blank = [r for r in outcome.report.results if not r.focus.startswith("https://")]
+    assert blank  # the blank claim lacks its source, anchor, modality...
+
+    # Retyping the fact makes the blank claim's kg:states fail sh:class kg:Fact.
+    edit(path, rf"^{re.escape(fact.group(1))} a kg:TradeFlow ;", rf"{fact.group(1)} a kg:Country ;")
+    outcome, messages = rebuild(project)  # asserts: same results as a full validation
+    assert any(FULL in m for m in messages), messages
+    assert any(
+        not r.focus.startswith("https://") and r.component.endswith("ClassConstraintComponent")
+        for r in outcome.report.results
+    )
