@@ -234,8 +234,8 @@ def write_dist(
         progress(f"writing {', '.join(DIST_FILES)} to {dist.name}/")
         for name, (_, fmt) in DIST_FILES.items():
             with (staging / name).open("wb", buffering=0) as out:
-                old = previous.get(name)
-                parts = _write_pieces(kgstore, cached, out, chosen[name], fmt, dist / name, old)
+                before = previous.get(name)
+                parts = _write_pieces(kgstore, cached, out, chosen[name], fmt, dist / name, before)
                 index["files"][name] = {"stamp": file_stamp(staging / name, settled=False),
                                         "parts": parts}  # fmt: skip
     except BaseException:
@@ -368,6 +368,15 @@ def _write_pieces(
 def _send(out: BinaryIO, source: BinaryIO, offset: int, count: int) -> None:
     """Append ``count`` bytes of ``source`` from ``offset`` to ``out``, copied by the kernel."""
     end = offset + count
+    if not hasattr(os, "sendfile"):  # Windows: copy through a buffer
+        source.seek(offset)
+        while offset < end:
+            chunk = source.read(min(1 << 20, end - offset))
+            if not chunk:
+                raise OSError(f"{source.name} is shorter than expected")
+            out.write(chunk)
+            offset += len(chunk)
+        return
     while offset < end:
         sent = os.sendfile(out.fileno(), source.fileno(), offset, end - offset)
         if sent == 0:

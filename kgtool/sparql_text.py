@@ -121,6 +121,34 @@ def query_form(text: str) -> str:
     raise QueryError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
 
 
+def projected_variables(text: str) -> set[str] | None:
+    """The names a SELECT query projects; None for ``SELECT *`` or another form.
+
+    pyoxigraph substitutes only projected variables, so a caller can tell up
+    front whether its bindings need a VALUES block instead (planning a query
+    only to have it refused costs up to ~15 ms on a large store).
+    """
+    toks = list(tokens(text))
+    form_at = next((i for i, t in enumerate(toks) if t.is_word(*FORMS)), None)
+    if form_at is None or not toks[form_at].is_word("SELECT"):
+        return None
+    names: set[str] = set()
+    depth = 0
+    for index in range(form_at + 1, len(toks)):
+        token = toks[index]
+        if depth == 0 and (token.text == "{" or token.is_word("WHERE", "FROM")):
+            break
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif depth == 0 and token.text == "*":
+            return None
+        elif token.kind == "var" and (depth == 0 or toks[index - 1].is_word("AS")):
+            names.add(token.text[1:])
+    return names
+
+
 def declared_prefixes(text: str) -> set[str]:
     """The prefixes a query declares itself (without the colon)."""
     toks = list(tokens(text))

@@ -55,6 +55,16 @@ def by_claim(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {row["claim"]: row for row in rows}
 
 
+def claims_with(predicate: str) -> set[str]:
+    """The claims (as CURIEs) that have kg:PREDICATE in the shipped claims file."""
+    iri = "https://w3id.org/kgtool/ontology#" + predicate
+    return {
+        "clm:" + quad.subject.value.rsplit("/", 1)[1]
+        for quad in ox.parse(path=str(ROOT / CLAIMS_FILE), format=ox.RdfFormat.TURTLE)
+        if quad.predicate.value == iri
+    }
+
+
 def test_q1_trade_flows(capsys: Any, store_dir: Path) -> None:
     rows = ask(capsys, store_dir, "trade-flows")
     check_provenance(rows)
@@ -103,6 +113,7 @@ def test_q2_monthly_exports(capsys: Any, store_dir: Path) -> None:
         assert (row["commodityLabel"], row["importerLabel"]) == ("rare earth elements", "China")
         assert row["resolution"] == "kg:ResolvedFromContext" and row["resolutionNote"]
         assert "KITA" in row["quote"]
+    assert len({r["claim"] for r in rows}) == len(rows)  # one row per flow
 
 
 def test_q3_monthly_total_is_computed(capsys: Any, store_dir: Path) -> None:
@@ -194,6 +205,10 @@ def test_q9_claims_by_modality_and_party(capsys: Any, store_dir: Path) -> None:
     check_provenance(kita)
     assert {r["attributedTo"] for r in kita} == {"ent:kita"}
     assert {r["claim"] for r in kita} >= {"clm:kt140727-01", "clm:kt140727-10"}
+    # the cited document is the one the claim cites in the graph, and only then
+    cited = {r["claim"] for r in kita if "citedSource" in r}
+    assert cited == {r["claim"] for r in kita} & claims_with("citesSource")
+    assert all(r["citedSourceName"].startswith("KITA report") for r in kita if r["claim"] in cited)
 
 
 def test_q10_person_profile(capsys: Any, store_dir: Path) -> None:
@@ -281,7 +296,13 @@ def test_q16_claim_provenance(capsys: Any, store_dir: Path) -> None:
     )
     every = ask(capsys, store_dir, "claim-provenance")
     check_provenance(every)
-    assert len({r["claim"] for r in every}) >= 35
+    assert len({r["claim"] for r in every}) == len(every) >= 35
+    # only the claims that cite a document in the graph have one (5 of 35), not every
+    # claim the KITA report
+    citing = claims_with("citesSource")
+    assert {r["claim"] for r in every if "citedSource" in r} == citing
+    assert len(citing) == 5
+    assert not any("citedAuthorLabel" in r for r in every if r["claim"] not in citing)
 
 
 def test_q17_entity_mentions(capsys: Any, store_dir: Path) -> None:
@@ -352,6 +373,27 @@ def test_answer_disappears_without_its_claim(
     after = ask(capsys, store, query, project=project_copy.root)
     assert "clm:" + claim not in {r["claim"] for r in after}
     assert len(after) < len(before)
+
+
+def test_flow_without_importer(capsys: Any, project_copy: Project) -> None:
+    """A flow whose importer is taken out has no importer: not China, not every entity."""
+    store = project_copy.root / "store"
+    path = project_copy.root / CLAIMS_FILE
+    fact = "https://w3id.org/kgtool/claim/kt140727-01-fact"
+    importer = "https://w3id.org/kgtool/ontology#importer"
+    kept = [
+        q
+        for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+        if not (q.subject.value == fact and q.predicate.value == importer)
+    ]
+    path.write_bytes(ox.serialize(kept, format=ox.RdfFormat.TURTLE))
+    months = ask(capsys, store, "monthly-exports", project=project_copy.root)
+    (row,) = [r for r in months if r["claim"] == "clm:kt140727-01"]
+    assert "importerLabel" not in row
+    assert len(months) == 2
+    flows = ask(capsys, store, "trade-flows", project=project_copy.root)
+    assert "clm:kt140727-01" not in {r["claim"] for r in flows}
+    assert {r["importerLabel"] for r in flows} == {"China"}
 
 
 def test_total_follows_the_graph(capsys: Any, project_copy: Project) -> None:
