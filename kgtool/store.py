@@ -267,12 +267,16 @@ class KgStore:
         *,
         path: Path | None,
         pieces: dict[str, PieceEntry] | None = None,
+        hashes: dict[str, str] | None = None,
     ) -> None:
         self.project = project
         self.store = store
         self.path = path
         #: graph IRI -> its cached export piece (empty for an in-memory store)
         self.pieces = pieces or {}
+        #: project path -> sha256 of every input, as checked when this handle was
+        #: opened with a refresh (None for a read-only handle: files may have moved on)
+        self.input_hashes = hashes
 
     @property
     def piece_cache(self) -> PieceCache | None:
@@ -668,7 +672,7 @@ def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgSto
     graphs = _graph_changes(old_pieces, pieces, changed_only=False)
     stats = BuildStats("built", sorted(hashes), [], quads, time.perf_counter() - started, graphs)
     store = ox.Store(str(final / DATABASE_NAME))
-    return KgStore(project, store, path=final, pieces=pieces), stats
+    return KgStore(project, store, path=final, pieces=pieces, hashes=hashes), stats
 
 
 def _graph_changes(
@@ -742,7 +746,7 @@ def refresh_store(
         _write_manifest(project.store_path, _manifest(hashes, stamps, pieces))
     quads = sum(entry.quads for entry in pieces.values())
     stats = BuildStats(action, changed, removed, quads, time.perf_counter() - started, graphs)
-    return KgStore(project, store, path=project.store_path, pieces=pieces), stats
+    return KgStore(project, store, path=project.store_path, pieces=pieces, hashes=hashes), stats
 
 
 #: above this many differing lines a graph is reloaded whole rather than patched

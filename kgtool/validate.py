@@ -169,9 +169,17 @@ def check_source_integrity(
     files = FileIndex(kgstore, other_graphs=True)
     rows = _documents(kgstore, focus)
 
+    known = kgstore.input_hashes or {}
+
     def digest(row: Any) -> str | None:
-        """The file's sha256, or None when it does not exist (reading releases the GIL)."""
-        file = project.graph_dir / row["path"].value
+        """The file's sha256, or None when it does not exist (reading releases the GIL).
+
+        A store refreshed in this process has just checked every text's hash.
+        """
+        local = row["path"].value
+        if "graph/" + local in known:
+            return known["graph/" + local]
+        file = project.graph_dir / local
         return sha256_file(file) if file.is_file() else None
 
     with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
