@@ -688,6 +688,24 @@ def _graph_changes(
     return out
 
 
+def _texts_may_differ(
+    changed: list[str],
+    removed: list[str],
+    reparsed: dict[str, PieceEntry],
+    old_pieces: dict[str, PieceEntry],
+) -> bool:
+    """Whether a source-text piece can have changed: a text or a file's documents did.
+
+    Otherwise bringing 5,000 text pieces in line (a key each) is skipped.
+    """
+    if removed or any(name.endswith(".txt") for name in changed):
+        return True
+    return any(
+        graph not in old_pieces or entry.docs != old_pieces[graph].docs
+        for graph, entry in reparsed.items()
+    )
+
+
 def _changed(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str]]:
     changed = sorted(name for name, digest in new.items() if old.get(name) != digest)
     removed = sorted(name for name in old if name not in new)
@@ -719,12 +737,14 @@ def refresh_store(
     graphs: dict[str, tuple[str | None, str | None]] = {}
     if changed or removed:
         rdf = [project.root / n for n in changed if not n.endswith(".txt")]
-        pieces.update(_render_files(project, rdf, hashes, cache, progress, "reparsed"))
+        reparsed = _render_files(project, rdf, hashes, cache, progress, "reparsed")
+        pieces.update(reparsed)
         for name in removed:
             if not name.endswith(".txt"):
                 progress(f"removing {name}")
                 pieces.pop(GRAPH_BASE + name.rsplit(".", 1)[0], None)
-        pieces, _ = _render_texts(project, pieces, hashes, cache)
+        if _texts_may_differ(changed, removed, reparsed, old_pieces):
+            pieces, _ = _render_texts(project, pieces, hashes, cache)
         graphs = _graph_changes(old_pieces, pieces, changed_only=True)
     reason = None
     try:

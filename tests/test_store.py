@@ -183,6 +183,22 @@ def test_source_text_edit_reinjects_the_text(built: Project, loads: list[str]) -
         assert text_of(kgstore) == new_text
 
 
+def test_document_losing_its_local_path_loses_its_text(built: Project) -> None:
+    """The text graph follows the documents that point at it, not only the .txt file."""
+    sources = built.graph_dir / "sources.ttl"
+    text = sources.read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if "kg:localPath" in ln)
+    sources.write_text(text.replace(line + "\n", ""), encoding="utf-8")
+
+    kgstore, stats = refresh_store(built)
+    with kgstore:
+        assert stats.reloaded == ["graph/sources.ttl"]
+        assert list(kgstore.store.quads_for_pattern(None, SCHEMA_TEXT, None)) == []
+        assert source_text_graph(built, SOURCE_TXT.removeprefix("graph/")) not in {
+            g.value for g in kgstore.store.named_graphs()
+        }
+
+
 def test_each_file_lands_in_its_own_named_graph(built: Project) -> None:
     with open_store(built, refresh=False) as kgstore:
         files = built.rdf_files()
