@@ -253,13 +253,6 @@ class LocalExecutor:
     def execute(self, sparql: str, bindings: Mapping[str, Any]) -> QueryResult:
         import pyoxigraph as ox
 
-        from kgtool.sparql_text import inject_values, projected_variables
-
-        projected = projected_variables(sparql)
-        if bindings and projected is not None and not set(bindings) <= projected:
-            # pyoxigraph would plan the query, then refuse to substitute a variable it
-            # does not project; the store would retry with this same VALUES block
-            sparql, bindings = inject_values(sparql, bindings), {}
         substitutions = {ox.Variable(name): term for name, term in bindings.items()}
         try:
             raw = self.kgstore.query(sparql, substitutions=substitutions or None)

@@ -205,32 +205,3 @@ def test_projected_variables() -> None:
     assert projected_variables("SELECT * { ?a ?b ?c }") is None
     assert projected_variables("CONSTRUCT { ?a ?b ?c } WHERE { ?a ?b ?c }") is None
     assert projected_variables("# SELECT ?x\nSELECT ?y WHERE { ?y ?p '?z' }") == {"y"}
-
-
-def test_unprojected_parameters_are_bound_by_values_up_front() -> None:
-    """A parameter the query does not project reaches the store as a VALUES block, so
-    pyoxigraph plans the query once instead of refusing the substitution first."""
-    from kgtool.query import LocalExecutor
-
-    class Recorder:
-        def __init__(self) -> None:
-            self.calls: list[tuple[str, Any]] = []
-
-        def query(self, sparql: str, *, substitutions: Any = None) -> Any:
-            self.calls.append((sparql, substitutions))
-            store = ox.Store()
-            store.add(
-                ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"), ox.Literal("x"))
-            )
-            return store.query(sparql, substitutions=substitutions)
-
-    recorder = Recorder()
-    executor = LocalExecutor(recorder)
-    value = ox.Literal("x")
-    result = executor.execute("SELECT ?s WHERE { ?s <http://e/p> ?o }", {"o": value})
-    assert [[term.value for term in row] for row in result.rows] == [["http://e/a"]]
-    ((sent, substitutions),) = recorder.calls
-    assert substitutions is None and 'VALUES (?o) { ("x") }' in sent
-    result = executor.execute("SELECT ?s ?o WHERE { ?s <http://e/p> ?o }", {"o": value})
-    assert recorder.calls[-1][1] == {ox.Variable("o"): value}
-    assert len(result.rows) == 1

@@ -86,9 +86,7 @@ def test_second_refresh_parses_nothing(built: Project, loads: list[str]) -> None
     assert content(manifest(built)) == content(before)
 
 
-def test_settled_inputs_are_not_read_again(
-    built: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_settled_inputs_are_not_read_again(built: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(project_module, "SETTLED_NS", 0)  # every file counts as settled
     refresh_store(built)[0].close()  # records every input's stat stamp
     hashed: list[str] = []
@@ -359,3 +357,34 @@ def test_refuses_to_replace_a_folder_that_is_not_a_store(project_copy: Project) 
     with pytest.raises(StoreError, match="not a kgtool store"):
         refresh_store(project_copy)
     assert keep.read_text(encoding="utf-8") == "mine"
+
+
+def test_unprojected_parameters_are_bound_by_values_up_front(project_copy: Project) -> None:
+    """A parameter the query does not project reaches pyoxigraph as a VALUES block, so
+    the query is planned once instead of being refused a substitution first (every
+    caller of KgStore.query: named queries and the server's workers alike)."""
+    sent: list[tuple[str, object]] = []
+
+    class Recording(store_module.KgStore):
+        def _query(self, sparql: str, substitutions: dict | None) -> object:
+            sent.append((sparql, substitutions))
+            return super()._query(sparql, substitutions)
+
+    database = ox.Store()
+    database.add(ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"), ox.Literal("x")))
+    kgstore = Recording(project_copy, database, path=None)
+    value = ox.Literal("x")
+    rows = kgstore.query(
+        "SELECT ?s WHERE { ?s <http://e/p> ?o }", substitutions={ox.Variable("o"): value}
+    )
+    assert [row["s"].value for row in rows] == ["http://e/a"]
+    ((text, substitutions),) = sent
+    assert substitutions is None and 'VALUES (?o) { ("x") }' in text
+    rows = kgstore.query(
+        "SELECT ?s ?o WHERE { ?s <http://e/p> ?o }", substitutions={ox.Variable("o"): value}
+    )
+    assert sent[-1][1] == {ox.Variable("o"): value} and len(list(rows)) == 1
+    rows = kgstore.query(
+        "SELECT * WHERE { ?s <http://e/p> ?o }", substitutions={ox.Variable("o"): value}
+    )
+    assert len(list(rows)) == 1  # SELECT *: planned with the substitution, as before
