@@ -108,15 +108,10 @@ def changed_nodes(
     subjects: set[str] = set()
     objects: set[str] = set()
     for old, new in changes.values():
-        sides = []
-        for key in (old, new):
-            if key is None:
-                sides.append(set())
-            elif cache.has(key):
-                sides.append(set(cache.nquads_path(key).read_text(encoding="utf-8").splitlines()))
-            else:
-                return None
-        for line in sides[0] ^ sides[1]:
+        difference = cache.difference(old, new)
+        if difference is None:
+            return None
+        for line in difference[0] + difference[1]:
             subject, obj = _subject_and_object(line)
             subjects.add(subject)
             if obj:

@@ -16,6 +16,7 @@ a tag of the graph's IRI so that two graphs never share a label.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -147,6 +148,18 @@ class PieceCache:
         stems = {name[:-3] for name in names if name.endswith(".nq")}
         return {name[:-4] for name in names if name.endswith(".ttl") and name[:-4] in stems}
 
+    def difference(self, old: str | None, new: str | None) -> tuple[list[str], list[str]] | None:
+        """(removed, added) N-Quads lines between two pieces, sorted; None if one is missing.
+
+        A key of None stands for no piece. Pieces never change under a key, so
+        the answer is kept: a build patches the store and then validates the
+        same difference, and reads each piece once.
+        """
+        for key in (old, new):
+            if key is not None and not self.has(key):
+                return None
+        return _difference(str(self.folder), old, new)
+
     def put(self, key: str, piece: Rendered) -> None:
         """Write both files, each atomically, the ``.nq`` last (it marks the piece complete)."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -164,6 +177,17 @@ class PieceCache:
         for path in self.folder.iterdir():
             if path.name.split(".", 1)[0] not in wanted:
                 path.unlink(missing_ok=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _difference(folder: str, old: str | None, new: str | None) -> tuple[list[str], list[str]]:
+    def lines(key: str | None) -> set[str]:
+        if key is None:
+            return set()
+        return set((Path(folder) / f"{key}.nq").read_text(encoding="utf-8").splitlines())
+
+    before, after = lines(old), lines(new)
+    return sorted(before - after), sorted(after - before)
 
 
 # Assembling exports ------------------------------------------------------------------

@@ -810,17 +810,16 @@ def _patch_graph(store: ox.Store, cache: PieceCache, graph: str, old: str, new: 
     node, whose label in the database need not be the piece's, or when the
     difference is large enough that reloading is as cheap.
     """
-    if not cache.has(old):
+    difference = cache.difference(old, new)
+    if difference is None:
         return False
-    before = set(cache.nquads_path(old).read_bytes().splitlines())
-    after = set(cache.nquads_path(new).read_bytes().splitlines())
-    removed, added = sorted(before - after), sorted(after - before)
-    if len(removed) + len(added) > PATCH_LIMIT or any(b"_:" in line for line in removed + added):
+    removed, added = difference
+    if len(removed) + len(added) > PATCH_LIMIT or any("_:" in line for line in removed + added):
         return False
-    suffix = f" <{graph}> .".encode()
+    suffix = f" <{graph}> ."
 
-    def block(lines: list[bytes]) -> str:
-        triples = "\n".join(line[: -len(suffix)].decode("utf-8") + " ." for line in lines)
+    def block(lines: list[str]) -> str:
+        triples = "\n".join(line[: -len(suffix)] + " ." for line in lines)
         return f"GRAPH <{graph}> {{\n{triples}\n}}"
 
     if not all(line.endswith(suffix) for line in removed + added):
