@@ -91,11 +91,6 @@ def _walk(folder: str, suffixes: Container[str]) -> list[str]:
     return sorted(found, key=lambda path: path.split(os.sep))  # the order of sorted(Path)
 
 
-def files_under(folder: Path, suffixes: Container[str]) -> list[Path]:
-    """Regular files below ``folder`` whose suffix is one of ``suffixes``, sorted."""
-    return [Path(path) for path in _walk(str(folder), suffixes)]
-
-
 @dataclass(frozen=True)
 class Project:
     """The folders of one kgtool project; nothing is read until asked."""
@@ -145,9 +140,12 @@ class Project:
 
     def rdf_files(self) -> list[Path]:
         """Every RDF file of the project, ontology first, in a stable order."""
+        return [Path(path) for path in self._rdf_paths()]
+
+    def _rdf_paths(self) -> list[str]:
         return [
-            *files_under(self.ontology_dir, RDF_SUFFIXES),
-            *files_under(self.graph_dir, RDF_SUFFIXES),
+            *_walk(str(self.ontology_dir), RDF_SUFFIXES),
+            *_walk(str(self.graph_dir), RDF_SUFFIXES),
         ]
 
     def data_files(self) -> list[Path]:
@@ -181,7 +179,10 @@ class Project:
 
     def source_text_files(self) -> list[Path]:
         """The plain-text sources under ``graph/`` whose characters claims quote."""
-        return files_under(self.graph_dir, {".txt"})
+        return [Path(path) for path in self._text_paths()]
+
+    def _text_paths(self) -> list[str]:
+        return _walk(str(self.graph_dir), {".txt"})
 
     def iter_hashes(
         self, known: Mapping[str, tuple[str, Sequence[int] | None]] | None = None
@@ -193,12 +194,10 @@ class Project:
         """
         known = known or {}
         root = str(self.root)
-        paths = [
-            *_walk(str(self.ontology_dir), RDF_SUFFIXES),
-            *_walk(str(self.graph_dir), RDF_SUFFIXES),
-            *_walk(str(self.graph_dir), {".txt"}),
-        ]
-        for path in paths:
+        for path in [
+            *self._rdf_paths(),
+            *self._text_paths(),
+        ]:  # strings, not Paths: thousands of inputs
             rel = path[len(root) + 1 :].replace(os.sep, "/")
             stamp = file_stamp(path)
             digest, old_stamp = known.get(rel, ("", None))
