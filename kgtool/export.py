@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
     from kgtool.store import KgStore
 
-RDF_TYPE = NAMESPACES["rdf"] + "type"
 
 #: format name -> (pyoxigraph format attribute, keeps named graphs)
 FORMATS: dict[str, tuple[str, bool]] = {
@@ -45,29 +44,6 @@ SELECTIONS: dict[str, tuple[str, ...]] = {
     "data": ("graph/",),
     "ontology": ("ontology/",),
 }
-
-
-def _sort_key(quad: ox.Quad) -> tuple[str, str, bool, str, str]:
-    return (
-        str(quad.graph_name),
-        str(quad.subject),
-        quad.predicate.value != RDF_TYPE,
-        str(quad.predicate),
-        str(quad.object),
-    )
-
-
-def canonical_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """Quads in a stable order, with blank nodes canonically relabelled."""
-    import pyoxigraph as ox
-
-    items = list(quads)
-    if any(isinstance(t, ox.BlankNode) for q in items for t in (q.subject, q.object)):
-        dataset = ox.Dataset(items)
-        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        items = list(dataset)
-    items.sort(key=_sort_key)
-    return items
 
 
 def _prefixes(selection: str) -> tuple[str, ...]:
