@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -55,12 +56,16 @@ def sort_lines(lines: Iterable[str]) -> list[str]:
 
     Terms never contain a raw space, so sorting lines as strings sorts by
     (subject, predicate, object); swapping ``rdf:type`` for a low character
-    while sorting puts it first. The swap runs on the joined text, at C speed.
+    while sorting puts it first. The swap runs on the joined text, at C speed,
+    and duplicates (rare) are found next to each other after the sort.
     """
     text = "\n".join(lines).replace(_TYPE_SPACED, _TYPE_KEY_SPACED)
-    keyed = sorted({line for line in text.split("\n") if line})
+    keyed = [line for line in text.split("\n") if line]
     if not keyed:
         return []
+    keyed.sort()  # in place, no set: twice as fast, and store dumps have no duplicates
+    if any(a == b for a, b in itertools.pairwise(keyed)):
+        keyed = list(dict.fromkeys(keyed))
     return "\n".join(keyed).replace(_TYPE_KEY_SPACED, _TYPE_SPACED).split("\n")
 
 

@@ -143,9 +143,15 @@ class Project:
         return [Path(path) for path in self._rdf_paths()]
 
     def _rdf_paths(self) -> list[str]:
-        return [
-            *_walk(str(self.ontology_dir), RDF_SUFFIXES),
-            *_walk(str(self.graph_dir), RDF_SUFFIXES),
+        return self._input_paths(texts=False)[0]
+
+    def _input_paths(self, *, texts: bool = True) -> tuple[list[str], list[str]]:
+        """(RDF files, source texts) as strings, from one walk of ``graph/``."""
+        wanted = {*RDF_SUFFIXES, ".txt"} if texts else RDF_SUFFIXES
+        found = _walk(str(self.graph_dir), wanted)
+        rdf = [path for path in found if not path.endswith(".txt")]
+        return [*_walk(str(self.ontology_dir), RDF_SUFFIXES), *rdf], [
+            path for path in found if path.endswith(".txt")
         ]
 
     def data_files(self) -> list[Path]:
@@ -194,10 +200,8 @@ class Project:
         """
         known = known or {}
         root = str(self.root)
-        for path in [
-            *self._rdf_paths(),
-            *self._text_paths(),
-        ]:  # strings, not Paths: thousands of inputs
+        rdf, texts = self._input_paths()
+        for path in [*rdf, *texts]:  # strings, not Paths: thousands of inputs
             rel = path[len(root) + 1 :].replace(os.sep, "/")
             stamp = file_stamp(path)
             digest, old_stamp = known.get(rel, ("", None))

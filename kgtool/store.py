@@ -458,6 +458,16 @@ def _read_manifest(store_path: Path) -> dict[str, Any] | None:
     return manifest
 
 
+def _why_unreadable(store_path: Path) -> str:
+    try:
+        marker = json.loads((store_path / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        marker = None
+    if isinstance(marker, dict) and marker.get("updating") is True:
+        return "the last update of the store did not finish"
+    return "store has no valid manifest"
+
+
 Stamps = dict[str, list[int] | None]
 
 
@@ -665,7 +675,8 @@ def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgSto
     old_pieces = _pieces_of(old_manifest or {})
     hashes, stamps = _hash_inputs(project, old_manifest)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=final.name + ".new-", dir=final.parent))
+    _remove_stale_builds(final)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.new-{os.getpid()}-", dir=final.parent))
     try:
         store, pieces = _build_fresh(project, tmp, hashes, progress)
         del store  # release the database lock before moving the folder
@@ -684,6 +695,33 @@ def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgSto
     stats = BuildStats("built", sorted(hashes), [], quads, time.perf_counter() - started, graphs)
     store = ox.Store(str(final / DATABASE_NAME))
     return KgStore(project, store, path=final, pieces=pieces, hashes=hashes), stats
+
+
+def _remove_stale_builds(final: Path) -> None:
+    """Delete what killed builds left beside the store (``store.new-PID-*``, ``store.old-PID``).
+
+    A build cut short by SIGKILL or a power cut cannot clean up, and its
+    half-built database is as big as the store. A folder whose process is
+    still running belongs to a build in progress and is left alone.
+    """
+    for leftover in final.parent.glob(f"{final.name}.*-*"):
+        kind, _, rest = leftover.name[len(final.name) + 1 :].partition("-")
+        pid = rest.split("-", 1)[0]
+        if kind not in {"new", "old"} or not pid.isdigit() or _process_alive(int(pid)):
+            continue
+        _remove_tree(leftover)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name != "posix":  # elsewhere signal 0 is no probe
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _graph_changes(
@@ -738,7 +776,7 @@ def refresh_store(
     manifest = None if force else _read_manifest(project.store_path)
     if manifest is None:
         if not force and project.store_path.exists():
-            progress("store has no valid manifest: rebuilding")
+            progress(f"{_why_unreadable(project.store_path)}: rebuilding")
         return build_store(project, progress=progress)
     hashes, stamps = _hash_inputs(project, manifest)
     changed, removed = _changed(manifest["files"], hashes)
@@ -769,7 +807,8 @@ def refresh_store(
     action = "unchanged"
     if changed or removed:
         # Mark the store as in flux first: a crash part-way makes the next run rebuild.
-        _write_manifest(project.store_path, {**manifest, "quads": None})
+        # A marker, not the whole manifest: writing 5,000 inputs' entries twice costs time.
+        _write_manifest(project.store_path, {"format": STORE_FORMAT, "updating": True})
         _replace_graphs(store, cache, pieces, graphs)
         _write_manifest(project.store_path, _manifest(hashes, stamps, pieces))
         action = "updated"
@@ -845,6 +884,12 @@ def open_store(project: Project, *, progress: Progress = _quiet, refresh: bool =
         return refresh_store(project, progress=progress)[0]
     manifest = _read_manifest(project.store_path)
     if manifest is None:
+        if _why_unreadable(project.store_path).startswith("the last update"):
+            raise StoreError(
+                f"the store at {project.store_path} is being updated, or its last update "
+                "did not finish",
+                hint="try again when the build is done, or run 'kgtool build'",
+            )
         raise StoreError(f"no built store at {project.store_path}", hint="run 'kgtool build' first")
     try:
         store = _open_database(project.store_path, manifest, read_only=True)

@@ -282,6 +282,51 @@ def test_damaged_store_is_detected_and_rebuilt(built: Project, damage: str) -> N
     assert content(manifest(built)) == content(good)
 
 
+def test_update_interrupted_part_way_is_rebuilt(
+    built: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = manifest(built)
+    path = built.root / ENTITIES
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("North Korea", "DPRK", 1), encoding="utf-8"
+    )
+
+    def crash(*_: object) -> None:
+        raise KeyboardInterrupt  # as if the process died between marker and manifest
+
+    monkeypatch.setattr(store_module, "_replace_graphs", crash)
+    with pytest.raises(KeyboardInterrupt):
+        refresh_store(built)
+    monkeypatch.undo()
+    with pytest.raises(StoreError, match="being updated, or its last update did not finish"):
+        open_store(built, refresh=False)
+
+    messages: list[str] = []
+    kgstore, stats = refresh_store(built, progress=messages.append)
+    with kgstore:
+        assert stats.action == "built"
+        assert "the last update of the store did not finish: rebuilding" in messages
+        labels = {q.object.value for q in kgstore.store.quads_for_pattern(None, None, None)
+                  if isinstance(q.object, ox.Literal)}  # fmt: skip
+        assert "DPRK" in labels
+    assert manifest(built)["quads"] == good["quads"]
+
+
+def test_leftovers_of_killed_builds_are_removed(built: Project) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # reaped: its pid names no process now
+    parent, name = built.store_path.parent, built.store_path.name
+    stale = [parent / f"{name}.new-{dead.pid}-x1y2", parent / f"{name}.old-{dead.pid}"]
+    live = parent / f"{name}.new-{os.getpid()}-busy"  # a build still running
+    for folder in [*stale, live]:
+        (folder / "oxigraph").mkdir(parents=True)
+        (folder / "oxigraph" / "000001.sst").write_bytes(b"x" * 1000)
+
+    build_store(built)[0].close()
+    assert not any(folder.exists() for folder in stale)
+    assert live.is_dir()
+
+
 def test_syntax_error_keeps_the_previous_store(built: Project) -> None:
     good = manifest(built)
     path = built.root / ENTITIES
