@@ -16,14 +16,13 @@ from kgtool.store import open_store
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
-    }
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def _build(project: Project, *extra: str) -> int:
-    return main(["--project", str(project.root), "--store", str(project.store_path), "-q",
-                 "build", *extra])
+    return main(
+        ["--project", str(project.root), "--store", str(project.store_path), "-q", "build", *extra]
+    )
 
 
 def test_build_writes_dist_for_the_shipped_graph(project_copy: Project) -> None:
@@ -42,9 +41,21 @@ def test_build_is_byte_identical_across_processes_and_hash_seeds(
         store = tmp_path / f"store-{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run(
-            [sys.executable, "-m", "kgtool", "--project", str(project_copy.root),
-             "--store", str(store), "-q", "build", "--force"],
-            check=True, env=env, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "kgtool",
+                "--project",
+                str(project_copy.root),
+                "--store",
+                str(store),
+                "-q",
+                "build",
+                "--force",
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
         )
         runs.append(_digests(project_copy.dist_dir))
     assert runs[0] == runs[1]

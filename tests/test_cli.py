@@ -40,8 +40,7 @@ def test_help_imports_no_heavy_library() -> None:
         "import sys; from kgtool.cli import main; main(['--help']); "
         "import json; print(json.dumps(sorted(m for m in sys.modules)))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     modules = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert not [m for m in HEAVY if m in modules]
 

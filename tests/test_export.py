@@ -24,8 +24,12 @@ def _quads() -> list[ox.Quad]:
     return [
         ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.Literal("x"), G),
         ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "q"), b1, G),
-        ox.Quad(b1, ox.NamedNode(EX + "r"), ox.Literal("1", datatype=ox.NamedNode(
-            "http://www.w3.org/2001/XMLSchema#decimal")), G),
+        ox.Quad(
+            b1,
+            ox.NamedNode(EX + "r"),
+            ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+            G,
+        ),
         ox.Quad(b1, ox.NamedNode(EX + "s"), b2, G),
         ox.Quad(b2, ox.NamedNode(EX + "t"), ox.Literal("y", language="en"), G),
     ]
@@ -43,8 +47,12 @@ def test_rdf_type_comes_first_for_each_subject() -> None:
     subject = ox.NamedNode(EX + "z")
     quads = [
         ox.Quad(subject, ox.NamedNode(EX + "a"), ox.Literal("v"), G),
-        ox.Quad(subject, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                ox.NamedNode(EX + "C"), G),
+        ox.Quad(
+            subject,
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode(EX + "C"),
+            G,
+        ),
     ]
     lines = serialize(quads, "nq").decode("utf-8").splitlines()
     assert len(lines) == 2 and "#type>" in lines[0]  # though "a" sorts before it
