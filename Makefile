@@ -24,6 +24,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check kgtool tests bench
+	$(BIN)/ruff format --check kgtool tests bench
 
 clean:
 	rm -rf dist .kgtool

@@ -14,6 +14,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v dot >/dev/null 2>&1; th
 fi
 
 "$BIN/ruff" check kgtool tests bench
+"$BIN/ruff" format --check kgtool tests bench
 
 # A real Oxigraph server for the remote-store tests, on a free loopback port.
 OXI_DIR=$(mktemp -d)
