@@ -458,14 +458,13 @@ def _read_manifest(store_path: Path) -> dict[str, Any] | None:
     return manifest
 
 
-def _why_unreadable(store_path: Path) -> str:
+def _update_unfinished(store_path: Path) -> bool:
+    """Whether the manifest is the marker an update writes before it touches the database."""
     try:
         marker = json.loads((store_path / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        marker = None
-    if isinstance(marker, dict) and marker.get("updating") is True:
-        return "the last update of the store did not finish"
-    return "store has no valid manifest"
+        return False
+    return isinstance(marker, dict) and marker.get("updating") is True
 
 
 Stamps = dict[str, list[int] | None]
@@ -713,6 +712,7 @@ def _remove_stale_builds(final: Path) -> None:
 
 
 def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (signal 0 checks without signalling)."""
     if pid == os.getpid() or os.name != "posix":  # elsewhere signal 0 is no probe
         return True
     try:
@@ -776,7 +776,10 @@ def refresh_store(
     manifest = None if force else _read_manifest(project.store_path)
     if manifest is None:
         if not force and project.store_path.exists():
-            progress(f"{_why_unreadable(project.store_path)}: rebuilding")
+            if _update_unfinished(project.store_path):
+                progress("the last update of the store did not finish: rebuilding")
+            else:
+                progress("store has no valid manifest: rebuilding")
         return build_store(project, progress=progress)
     hashes, stamps = _hash_inputs(project, manifest)
     changed, removed = _changed(manifest["files"], hashes)
@@ -884,7 +887,7 @@ def open_store(project: Project, *, progress: Progress = _quiet, refresh: bool =
         return refresh_store(project, progress=progress)[0]
     manifest = _read_manifest(project.store_path)
     if manifest is None:
-        if _why_unreadable(project.store_path).startswith("the last update"):
+        if _update_unfinished(project.store_path):
             raise StoreError(
                 f"the store at {project.store_path} is being updated, or its last update "
                 "did not finish",
