@@ -29,13 +29,13 @@ def in_memory_copy(kgstore: Any) -> Any:
     """A new in-memory KgStore holding the pieces of ``kgstore``, one bulk load."""
     import pyoxigraph as ox
 
-    from kgtool.store import KgStore
+    from kgtool.store import ConcatenatedFiles, KgStore
 
     cache = kgstore.piece_cache
     paths = [cache.nquads_path(entry.key) for entry in kgstore.pieces.values() if entry.quads]
-    data = b"".join(path.read_bytes() for path in paths)
     store = ox.Store()
-    store.bulk_load(io.BytesIO(data), format=ox.RdfFormat.N_QUADS)
+    with io.BufferedReader(ConcatenatedFiles(paths), 1 << 20) as stream:
+        store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
     return KgStore(kgstore.project, store, path=None)
 
 

@@ -143,16 +143,14 @@ class Project:
         return [Path(path) for path in self._rdf_paths()]
 
     def _rdf_paths(self) -> list[str]:
-        return self._input_paths(texts=False)[0]
+        return self._input_paths()[0]
 
-    def _input_paths(self, *, texts: bool = True) -> tuple[list[str], list[str]]:
+    def _input_paths(self) -> tuple[list[str], list[str]]:
         """(RDF files, source texts) as strings, from one walk of ``graph/``."""
-        wanted = {*RDF_SUFFIXES, ".txt"} if texts else RDF_SUFFIXES
-        found = _walk(str(self.graph_dir), wanted)
+        found = _walk(str(self.graph_dir), {*RDF_SUFFIXES, ".txt"})
         rdf = [path for path in found if not path.endswith(".txt")]
-        return [*_walk(str(self.ontology_dir), RDF_SUFFIXES), *rdf], [
-            path for path in found if path.endswith(".txt")
-        ]
+        texts = [path for path in found if path.endswith(".txt")]
+        return [*_walk(str(self.ontology_dir), RDF_SUFFIXES), *rdf], texts
 
     def data_files(self) -> list[Path]:
         """The RDF files that hold data and vocabulary, i.e. all but the shapes."""
@@ -185,10 +183,7 @@ class Project:
 
     def source_text_files(self) -> list[Path]:
         """The plain-text sources under ``graph/`` whose characters claims quote."""
-        return [Path(path) for path in self._text_paths()]
-
-    def _text_paths(self) -> list[str]:
-        return _walk(str(self.graph_dir), {".txt"})
+        return [Path(path) for path in self._input_paths()[1]]
 
     def iter_hashes(
         self, known: Mapping[str, tuple[str, Sequence[int] | None]] | None = None

@@ -228,7 +228,7 @@ def render_text(project: Project, graph: str, entry: PieceEntry, docs: list[str]
     return PieceEntry(entry.key, piece.quads, text=entry.text)
 
 
-class _Concatenation(io.RawIOBase):
+class ConcatenatedFiles(io.RawIOBase):
     """Several files read as one stream, so one bulk load takes every piece."""
 
     def __init__(self, paths: Iterable[Path]) -> None:
@@ -609,7 +609,7 @@ def _build_fresh(
     store = ox.Store(str(target / DATABASE_NAME))
     try:
         producer.start()
-        stream = io.BufferedReader(_Concatenation(iter(ready.get, None)), 1 << 20)
+        stream = io.BufferedReader(ConcatenatedFiles(iter(ready.get, None)), 1 << 20)
         with stream:
             store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
         producer.join()
