@@ -3,7 +3,9 @@
 Every step runs in its own child process so that its wall time and peak RSS
 (from ``os.wait4``) are its own. The baseline runs its three phases in one
 child, which is killed at ``--bound`` seconds; the phases it did not finish
-are reported as "> bound", with how far it got.
+are reported as "> bound", with how far it got. A named query is cut off when
+one of its runs takes more than ``--query-bound`` seconds (60); it is reported
+with the median of the runs that finished.
 
     python bench/run.py --claims 100000 [--json] [--bound 1200]
     python bench/run.py --claims 1000000 --no-baseline --steps build
@@ -16,6 +18,7 @@ import io
 import json
 import os
 import resource
+import selectors
 import signal
 import statistics
 import subprocess
@@ -29,26 +32,61 @@ PYTHON = sys.executable
 KGTOOL = str(Path(PYTHON).parent / "kgtool")
 
 
-def measure(argv: list[str], bound: float | None = None) -> dict[str, object]:
-    """Run a child; its wall seconds, peak RSS (MB), exit code and last stdout line as JSON."""
+def measure(
+    argv: list[str], bound: float | None = None, idle: float | None = None
+) -> dict[str, object]:
+    """Run a child; its wall seconds, exit code and its stdout JSON lines merged in order.
+
+    The child is killed (with its process group) at ``bound`` seconds in all,
+    or when more than ``idle`` seconds pass between two of its lines, counted
+    from its first line: a child that prints a line as each unit of work ends
+    (the query step: one per run) is then bounded per unit, and what it
+    finished before the kill is still in the report. ``cut_by`` says which
+    limit ended a killed child.
+    """
     started = time.perf_counter()
     child = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
-    timed_out = False
-    try:
-        out, err = child.communicate(timeout=bound)
-    except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGKILL)
-        out, err = child.communicate()
-        timed_out = True
+    assert child.stdout is not None and child.stderr is not None
+    out, err = bytearray(), bytearray()
+    last: float | None = None  # when the child last completed a line
+    cut_by: str | None = None
+    with selectors.DefaultSelector() as pipes:
+        pipes.register(child.stdout, selectors.EVENT_READ, out)
+        pipes.register(child.stderr, selectors.EVENT_READ, err)
+        while pipes.get_map():
+            limits: list[tuple[float, str]] = []
+            if cut_by is None and bound is not None:
+                limits.append((started + bound, "bound"))
+            if cut_by is None and idle is not None and last is not None:
+                limits.append((last + idle, "idle"))
+            due, limit = min(limits) if limits else (None, None)
+            now = time.perf_counter()
+            if due is not None and due <= now:
+                os.killpg(child.pid, signal.SIGKILL)  # then read the pipes to their end
+                cut_by = limit
+                continue
+            for key, _ in pipes.select(None if due is None else due - now):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    pipes.unregister(key.fileobj)
+                elif key.data is out and b"\n" in chunk:
+                    last = time.perf_counter()
+                key.data.extend(chunk)
+    child.wait()
     seconds = time.perf_counter() - started
     # The step's peak RSS comes from the --rss wrapper around it (see wrapped()).
-    report: dict[str, object] = {"seconds": seconds, "code": child.returncode, "timeout": timed_out}
-    lines = [line for line in out.decode().splitlines() if line.startswith("{")]
-    if lines:
-        report.update(json.loads(lines[-1]))
-    if child.returncode not in (0, None) and not timed_out:
+    report: dict[str, object] = {"seconds": seconds, "code": child.returncode}
+    report["timeout"] = cut_by is not None
+    if cut_by:
+        report["cut_by"] = cut_by
+    # Each line adds what the child learned since the one before (the baseline repeats
+    # every figure so far), so merging them in order keeps all it reported before a kill.
+    for line in out.decode().split("\n")[:-1]:  # not a line cut short by the kill
+        if line.startswith("{"):
+            report.update(json.loads(line))
+    if child.returncode != 0 and not cut_by:
         report["error"] = err.decode()[-400:]
     return report
 
@@ -165,7 +203,12 @@ def query_parameters(query: Any, found: dict[str, str]) -> dict[str, str]:
 
 
 def step_query(project: str, name: str, repeats: int) -> None:
-    """Median seconds of one named query on the built store, with corpus parameters."""
+    """One named query on the built store, with corpus parameters, ``repeats`` times.
+
+    Prints the parameters once, then one line per finished run with every run
+    time so far: the parent bounds each run by the time between two lines and,
+    if it kills a slow run, still has the runs before it (see :func:`measure`).
+    """
     from kgtool.project import Project
     from kgtool.query import LocalExecutor, find_query, run
     from kgtool.store import open_store
@@ -174,27 +217,50 @@ def step_query(project: str, name: str, repeats: int) -> None:
     kgstore = open_store(proj, refresh=False)
     query = find_query(name, proj.queries_dir)
     params = query_parameters(query, corpus_parameters(kgstore))
-    times, rows = [], 0
+    print(json.dumps({"params": params}), flush=True)
+    times: list[float] = []
     for _ in range(repeats):
         started = time.perf_counter()
         result = run(query, params, executor=LocalExecutor(kgstore), project=proj)
         rows = len(result.triples) if result.kind == "graph" else len(result.rows)  # materialised
         times.append(time.perf_counter() - started)
-    print(json.dumps({"median": statistics.median(times), "rows": rows, "params": params}))
+        print(json.dumps({"times": times, "rows": rows}), flush=True)
 
 
-def run_queries(project: Path, repeats: int, bound: float) -> dict[str, object]:
-    """Each query in its own child, bounded, so one slow query cannot stall the run."""
-    out: dict[str, object] = {}
+def run_queries(project: Path, repeats: int, bound: float) -> dict[str, dict[str, object]]:
+    """Each query in its own child, each run bounded, so one slow query cannot stall the run.
+
+    A query is cut off when one run takes more than ``bound`` seconds; its
+    entry then has the median of the runs that finished before (``runs`` of
+    ``repeats``; ``median`` None if none did) and ``timeout`` true.
+    """
+    out: dict[str, dict[str, object]] = {}
     for path in sorted((project / "queries").glob("*.rq")):
+        # Per run, the bound is the time between two of the child's lines (idle).
+        # The total cap is only a backstop so the suite cannot run forever: every
+        # run may use the whole bound, and the parameter search before the first
+        # line gets one bound more plus what the runs leave unused. A smaller fixed
+        # cap would again cut off queries whose every run is within the bound.
         m = measure([PYTHON, __file__, "--step", "query", str(project), path.stem, str(repeats)],
-                    bound)  # fmt: skip
+                    bound * (repeats + 1), idle=bound)  # fmt: skip
+        times = m.get("times") or []
+        assert isinstance(times, list)
+        entry: dict[str, object] = {
+            "median": statistics.median(times) if times else None,
+            "rows": m.get("rows"),
+            "params": m.get("params"),
+            "runs": len(times),
+            "times": times,
+            "repeats": repeats,
+            "timeout": bool(m.get("timeout")),
+        }
         if m.get("timeout"):
-            out[path.stem] = "timeout"
-        elif "median" in m:
-            out[path.stem] = {"median": m["median"], "rows": m["rows"], "params": m["params"]}
-        else:
-            out[path.stem] = m.get("error")
+            # "idle": a run took more than the bound; "bound": the total cap was reached
+            # (before the parameters were printed, or by a slow search plus slow runs).
+            entry["cut_by"] = m.get("cut_by")
+        if "error" in m:
+            entry["error"] = m["error"]
+        out[path.stem] = entry
     return out
 
 
@@ -318,21 +384,26 @@ STEPS = ("build", "floor", "queries", "rebuild", "startup")
 
 
 def bench(
-    claims: int, seed: int, bound: float, workdir: Path, baseline: bool, steps: set[str]
+    claims: int,
+    seed: int,
+    bound: float,
+    workdir: Path,
+    baseline: bool,
+    steps: set[str],
+    query_bound: float = 60.0,
 ) -> dict[str, object]:
     project = ensure_corpus(claims, seed, workdir)
     results: dict[str, object] = {"claims": claims, "project": str(project)}
     results["build"] = measure(child("build", str(project)))
     if "floor" in steps:
         results["floor"] = measure(child("floor", str(project)))
-    results["queries"] = {"queries": run_queries(project, 5, 60.0) if "queries" in steps else {}}
+    queries = run_queries(project, 5, query_bound) if "queries" in steps else {}
+    results["queries"] = {"queries": queries, "bound": query_bound, "repeats": 5}
     if "rebuild" in steps:
         results["rebuild"] = measure(child("rebuild", str(project)))
     if "startup" in steps:
         results["help_seconds"] = startup([KGTOOL, "--help"])
-    medians = {
-        k: v["median"] for k, v in results["queries"]["queries"].items() if isinstance(v, dict)
-    }
+    medians = {k: v["median"] for k, v in queries.items() if v["median"] is not None}
     names = sorted((v, k) for k, v in medians.items())
     names = [name for _, name in names]  # start-up is measured on the fastest query
     if names and "startup" in steps:
@@ -347,6 +418,29 @@ def bench(
 
 def _secs(value: object) -> str:
     return f"{value:.2f} s" if isinstance(value, float) else str(value)
+
+
+def _query_line(value: dict[str, object], bound: float) -> str:
+    """One query's cell: its median, or how far it got before a run passed the bound."""
+    median, timeout, params = value.get("median"), value.get("timeout"), value.get("params")
+    capped = value.get("cut_by") == "bound"  # the step's total cap, not one run over the bound
+    if isinstance(median, float):
+        shown = f"{median * 1000:.1f} ms" if median < 1 else f"{median:.2f} s"
+        shown += f", {value.get('rows')} rows"
+        if timeout:
+            shown += f", {value.get('runs')} of {value.get('repeats')} runs within the bound"
+            shown += ", then the step's cap" if capped else ""
+    elif timeout and params is None:
+        shown = "killed during the parameter search (the step's cap)"
+    elif timeout:
+        during = "killed during the first run"
+        shown = f"{during} (the step's cap)" if capped else f"> {bound:g} s ({during})"
+    else:
+        lines = str(value.get("error") or "").strip().splitlines()
+        shown = "failed: " + (lines[-1] if lines else "no result")
+    if isinstance(params, dict) and params:
+        shown += " (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
+    return shown
 
 
 def table(r: dict[str, object], bound: float) -> str:
@@ -392,6 +486,7 @@ def table(r: dict[str, object], bound: float) -> str:
     lines.insert(1, "-" * len(lines[0]))
     q = r["queries"]
     medians = q.get("queries", {}) if isinstance(q, dict) else {}
+    qbound = float(q.get("bound", 60.0)) if isinstance(q, dict) else 60.0
     extra = [
         f"claims {r['claims']}, quads {quads}, {quads / max(ours_total, 1e-9):,.0f} quads/s "
         f"(kgtool full build)",
@@ -415,21 +510,23 @@ def table(r: dict[str, object], bound: float) -> str:
     if "query_cli_seconds" in r:
         extra.append(f"kgtool query {r['query_cli_name']}: {_secs(r['query_cli_seconds'])}")
     if medians:
-        timed = {k: v for k, v in medians.items() if isinstance(v, dict)}
+        # "finished": every run ended within the bound. The sum is over those alone;
+        # queries cut off are counted apart rather than summed short.
+        timed = {
+            k: v for k, v in medians.items() if v.get("median") is not None and not v["timeout"]
+        }
         fast = sum(1 for v in timed.values() if v["median"] <= 0.05)
         total = sum(v["median"] for v in timed.values())
+        cut = sum(1 for v in medians.values() if v.get("timeout"))
+        repeats = q.get("repeats", 5)
         extra.append(
-            f"queries: {len(medians)}, {len(timed)} finished within 60 s, {fast} within 50 ms; "
-            f"whole suite {total:.2f} s (sum of medians of 5; parameters from the corpus)"
+            f"queries: {len(medians)}, {len(timed)} finished within {qbound:g} s, "
+            f"{fast} within 50 ms; whole suite {total:.2f} s (sum of their medians of {repeats} "
+            f"runs; parameters from the corpus)"
+            + (f"; {cut} cut off, not in the sum" if cut else "")
         )
         for name, value in sorted(medians.items()):
-            if isinstance(value, dict):
-                shown = f"{value['median'] * 1000:.1f} ms, {value['rows']} rows"
-                if value.get("params"):
-                    shown += " (" + ", ".join(f"{k}={v}" for k, v in value["params"].items()) + ")"
-            else:
-                shown = f"{value} (> 60 s)"
-            extra.append(f"  {name}: {shown}")
+            extra.append(f"  {name}: {_query_line(value, qbound)}")
     else:
         extra.append("queries: not run")
     return "\n".join([*lines, "", *extra])
@@ -458,6 +555,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--bound", type=float, default=1200.0, help="seconds the whole baseline may take"
     )
+    parser.add_argument(
+        "--query-bound",
+        type=float,
+        default=60.0,
+        help="seconds one run of a named query may take (default 60)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-baseline", action="store_true", help="measure kgtool alone")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kgtool-bench"))
@@ -474,7 +577,15 @@ def main(argv: list[str] | None = None) -> int:
             f"unknown step(s) {', '.join(sorted(unknown))}; choose from {', '.join(STEPS)}"
         )
     args.workdir.mkdir(parents=True, exist_ok=True)
-    results = bench(args.claims, args.seed, args.bound, args.workdir, not args.no_baseline, steps)
+    results = bench(
+        args.claims,
+        args.seed,
+        args.bound,
+        args.workdir,
+        not args.no_baseline,
+        steps,
+        args.query_bound,
+    )
     print(json.dumps(results, indent=2) if args.json else table(results, args.bound))
     return 0
 
