@@ -359,12 +359,34 @@ def step_baseline(project: str) -> None:
 
 
 def ensure_corpus(claims: int, seed: int, root: Path) -> Path:
+    """The corpus of ``claims`` and ``seed`` under ``root``, generated if missing.
+
+    A corpus kept from an earlier run gets the repository's current ontology/
+    and queries/ (the generator copies them once), so a rerun measures the
+    shapes and queries of this checkout; the build then brings the store up to date.
+    """
     out = root / f"kg-{claims}-s{seed}"
     stamp = out / "violations.json"
     if not stamp.is_file():
         subprocess.run([PYTHON, str(REPO / "bench" / "generate.py"), "--claims", str(claims),
                         "--seed", str(seed), "--out", str(out)], check=True)  # fmt: skip
+        return out
+    for folder in ("ontology", "queries"):
+        _sync_folder(REPO / folder, out / folder)
     return out
+
+
+def _sync_folder(source: Path, target: Path) -> None:
+    """Make ``target`` hold the files of ``source``; unchanged files keep their mtime."""
+    target.mkdir(exist_ok=True)
+    wanted = {path.name for path in source.iterdir() if path.is_file()}
+    for path in target.iterdir():
+        if path.is_file() and path.name not in wanted:
+            path.unlink()
+    for name in sorted(wanted):
+        data = (source / name).read_bytes()
+        if not (target / name).is_file() or (target / name).read_bytes() != data:
+            (target / name).write_bytes(data)
 
 
 def child(*args: str) -> list[str]:
