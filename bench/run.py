@@ -202,7 +202,16 @@ def query_parameters(query: Any, found: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def step_query(project: str, name: str, repeats: int) -> None:
+def step_parameters(project: str) -> None:
+    """The corpus's parameter values (kind -> IRI), searched once for every query."""
+    from kgtool.project import Project
+    from kgtool.store import open_store
+
+    kgstore = open_store(Project(Path(project)), refresh=False)
+    print(json.dumps({"found": corpus_parameters(kgstore)}))
+
+
+def step_query(project: str, name: str, repeats: int, found: dict[str, str]) -> None:
     """One named query on the built store, with corpus parameters, ``repeats`` times.
 
     Prints the parameters once, then one line per finished run with every run
@@ -216,7 +225,7 @@ def step_query(project: str, name: str, repeats: int) -> None:
     proj = Project(Path(project))
     kgstore = open_store(proj, refresh=False)
     query = find_query(name, proj.queries_dir)
-    params = query_parameters(query, corpus_parameters(kgstore))
+    params = query_parameters(query, found)
     print(json.dumps({"params": params}), flush=True)
     times: list[float] = []
     for _ in range(repeats):
@@ -235,14 +244,16 @@ def run_queries(project: Path, repeats: int, bound: float) -> dict[str, dict[str
     ``repeats``; ``median`` None if none did) and ``timeout`` true.
     """
     out: dict[str, dict[str, object]] = {}
+    search = measure([PYTHON, __file__, "--step", "parameters", str(project)])
+    found = json.dumps(search.get("found") or {})
     for path in sorted((project / "queries").glob("*.rq")):
         # Per run, the bound is the time between two of the child's lines (idle).
         # The total cap is only a backstop so the suite cannot run forever: every
-        # run may use the whole bound, and the parameter search before the first
-        # line gets one bound more plus what the runs leave unused. A smaller fixed
-        # cap would again cut off queries whose every run is within the bound.
-        m = measure([PYTHON, __file__, "--step", "query", str(project), path.stem, str(repeats)],
-                    bound * (repeats + 1), idle=bound)  # fmt: skip
+        # run may use the whole bound, and opening the store before the first line
+        # gets one bound more plus what the runs leave unused. A smaller fixed cap
+        # would again cut off queries whose every run is within the bound.
+        m = measure([PYTHON, __file__, "--step", "query", str(project), path.stem, str(repeats),
+                     found], bound * (repeats + 1), idle=bound)  # fmt: skip
         times = m.get("times") or []
         assert isinstance(times, list)
         entry: dict[str, object] = {
@@ -453,7 +464,7 @@ def _query_line(value: dict[str, object], bound: float) -> str:
             shown += f", {value.get('runs')} of {value.get('repeats')} runs within the bound"
             shown += ", then the step's cap" if capped else ""
     elif timeout and params is None:
-        shown = "killed during the parameter search (the step's cap)"
+        shown = "killed before its first run (the step's cap)"
     elif timeout:
         during = "killed during the first run"
         shown = f"{during} (the step's cap)" if capped else f"> {bound:g} s ({during})"
@@ -562,8 +573,10 @@ def main(argv: list[str] | None = None) -> int:
         name, *rest = argv[1:]
         if name == "build":
             step_build(rest[0])
+        elif name == "parameters":
+            step_parameters(rest[0])
         elif name == "query":
-            step_query(rest[0], rest[1], int(rest[2]))
+            step_query(rest[0], rest[1], int(rest[2]), json.loads(rest[3]))
         elif name == "rebuild":
             step_rebuild(rest[0])
         elif name == "floor":
