@@ -13,8 +13,10 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -181,13 +183,57 @@ def write_dist(
 ) -> list[Path]:
     """Write every dist file into a fresh folder, then swap it in whole.
 
+    :func:`stage_dist` then :func:`commit_dist`; ``kgtool build`` calls the
+    two apart so that the files are written while the graph is validated. A
+    failure part-way leaves the previous ``dist/`` untouched.
+    """
+    staged = stage_dist(kgstore, dist, progress=progress)
+    try:
+        return commit_dist(staged, progress=progress)
+    finally:
+        discard_dist(staged)  # a no-op once committed
+
+
+@dataclass
+class StagedDist:
+    """Dist files written beside ``dist/``, to be swapped in (commit) or deleted (discard).
+
+    ``staging`` is None when ``dist/`` already holds exactly these files.
+    """
+
+    dist: Path
+    staging: Path | None
+    index: str  # the JSON of dist.json, made while staging: commit only writes it
+    index_path: Path | None
+
+    @property
+    def files(self) -> list[Path]:
+        return [self.dist / name for name in DIST_FILES]
+
+
+class StagingCancelled(Exception):
+    """:func:`stage_dist` was told to stop; nothing is left behind. Never reaches a user:
+    only a caller that passes ``cancel`` sees it, and it has given up on the files."""
+
+
+def stage_dist(
+    kgstore: KgStore,
+    dist: Path,
+    *,
+    progress: Callable[[str], None] = lambda _: None,
+    cancel: threading.Event | None = None,
+) -> StagedDist:
+    """Write every dist file into ``<dist>.new/``, leaving ``dist/`` as it is.
+
     Each file is its pieces in graph order. Runs of pieces that sit in the
     previous file in the same order are copied from it in one kernel call
     (``os.sendfile``), other pieces from the cache; so after a one-file edit
     300 MB of Turtle are rewritten in a fraction of a second. Where the
-    pieces sat is kept beside the store (``dist.json``) with each file's
-    stat stamp, so a dist file changed by hand is never reused. A failure
-    part-way leaves the previous ``dist/`` untouched.
+    pieces sat is kept beside the store (``dist.json``, written on commit)
+    with each file's stat stamp, so a dist file changed by hand is never
+    reused. Nothing is written when ``dist/`` is up to date. Safe to run on a
+    thread while the store is queried: it only reads the store and the
+    cache. Setting ``cancel`` stops it between pieces (:class:`StagingCancelled`).
     """
     from kgtool.store import DIST_INDEX_NAME
 
@@ -195,41 +241,70 @@ def write_dist(
     previous = _read_dist_index(index_path, dist)
     graphs = kgstore.named_graphs()
     cached = kgstore.piece_cache.keys() if kgstore.piece_cache is not None else set()
-    chosen = {
-        name: [g for g in graphs if g.startswith(_prefixes(selection)) and frame(g, fmt)]
-        for name, (selection, fmt) in DIST_FILES.items()
-    }
+    chosen = {name: _dist_graphs(graphs, sel, fmt) for name, (sel, fmt) in DIST_FILES.items()}
     if all(_same_pieces(previous.get(name), chosen[name], kgstore, cached) for name in DIST_FILES):
-        progress(f"{dist.name}/ is up to date")
-        return [dist / name for name in DIST_FILES]
+        return StagedDist(dist, None, "", index_path)
     staging = dist.with_name(dist.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     index: dict[str, Any] = {"format": _index_format(), "dist": str(dist.resolve()), "files": {}}
     try:
-        progress(f"writing {', '.join(DIST_FILES)} to {dist.name}/")
+        progress(f"writing {', '.join(DIST_FILES)} to {staging.name}/")
         for name, (_, fmt) in DIST_FILES.items():
             with (staging / name).open("wb", buffering=0) as out:
                 before = previous.get(name)
-                parts = _write_pieces(kgstore, cached, out, chosen[name], fmt, dist / name, before)
+                parts = _write_pieces(
+                    kgstore, cached, out, chosen[name], fmt, dist / name, before, cancel
+                )
                 index["files"][name] = {"stamp": file_stamp(staging / name, settled=False),
                                         "parts": parts}  # fmt: skip
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return StagedDist(dist, staging, json.dumps(index), index_path)
+
+
+def commit_dist(
+    staged: StagedDist, *, progress: Callable[[str], None] = lambda _: None
+) -> list[Path]:
+    """Swap the staged files in as ``dist/`` (the old folder goes) and record the index."""
+    dist, staging, index_path = staged.dist, staged.staging, staged.index_path
+    if staging is None:
+        progress(f"{dist.name}/ is up to date")
+        return staged.files
+    progress(f"replacing {dist.name}/ with {staging.name}/")
     old = dist.with_name(dist.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if index_path is not None:
         index_path.unlink(missing_ok=True)  # about to describe files that are gone
     if dist.exists():
         os.replace(dist, old)
-    os.replace(staging, dist)
+    try:
+        os.replace(staging, dist)
+    except BaseException:
+        if old.exists() and not dist.exists():  # put the last good build back
+            os.replace(old, dist)
+        raise
+    staged.staging = None
     shutil.rmtree(old, ignore_errors=True)
     if index_path is not None:
         tmp = index_path.with_name(index_path.name + ".tmp")
-        tmp.write_text(json.dumps(index), encoding="utf-8")
+        tmp.write_text(staged.index, encoding="utf-8")
         os.replace(tmp, index_path)
-    return [dist / name for name in DIST_FILES]
+    return staged.files
+
+
+def discard_dist(staged: StagedDist) -> None:
+    """Delete staged files that were not committed; ``dist/`` stays as it was."""
+    if staged.staging is not None:
+        shutil.rmtree(staged.staging, ignore_errors=True)
+        staged.staging = None
+
+
+def _dist_graphs(graphs: list[str], selection: str, fmt: str) -> list[str]:
+    """The graphs a dist file is made of, in order."""
+    prefixes = _prefixes(selection)  # once, not once per graph
+    return [g for g in graphs if g.startswith(prefixes) and frame(g, fmt) is not None]
 
 
 Part = list[Any]  # [graph, piece key ("" if rendered, not cached), framed length in bytes]
@@ -282,6 +357,7 @@ def _write_pieces(
     fmt: str,
     old_file: Path,
     old_parts: list[Part] | None,
+    cancel: threading.Event | None = None,
 ) -> list[Part]:
     """Write the header and each graph's framed Turtle piece; return the parts written.
 
@@ -307,6 +383,8 @@ def _write_pieces(
             run[0] = run[1] = 0
 
         for graph in graphs:
+            if cancel is not None and cancel.is_set():
+                raise StagingCancelled
             around = frame(graph, fmt)
             if around is None:
                 continue

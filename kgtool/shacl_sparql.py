@@ -31,12 +31,16 @@ validation about the same focus nodes.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import re
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from kgtool.errors import InputError, KgtoolError
 from kgtool.project import NAMESPACES, SHAPES_FILE
@@ -1344,6 +1348,66 @@ def compile_plan(kgstore: KgStore) -> list[ShapePlan]:
     return plans
 
 
+#: where :func:`cached_plan` keeps the compiled plan, beside the store
+PLAN_NAME = "shacl-plan.pickle"
+
+#: the modules whose code shapes a compiled plan (beside this one)
+PLAN_MODULES = ("errors.py", "project.py", "sparql_text.py", "validate.py")
+
+
+def _plan_key(kgstore: KgStore) -> str:
+    """A digest of everything :func:`compile_plan` reads, so a kept plan is never stale.
+
+    That is the shapes graph as stored (its blank-node labels included: they
+    end up in the plan and in results), every ``rdfs:subClassOf`` triple of
+    any graph (:meth:`Compiler.prefetch` reads them all), and the code that
+    compiles and pickles: this module and those it uses, pyoxigraph, Python.
+    """
+    import sys
+
+    import pyoxigraph as ox
+
+    graph = ox.NamedNode(kgstore.project.graph_iri(kgstore.project.shapes_path))
+    digest = hashlib.sha256(f"{ox.__version__}\n{sys.version}\n{graph}\n".encode())
+    here = Path(__file__)
+    for source in (here, *(here.with_name(name) for name in PLAN_MODULES)):
+        digest.update(source.read_bytes())
+    digest.update(kgstore.store.dump(format=ox.RdfFormat.N_QUADS, from_graph=graph))
+    subclass = ox.NamedNode(RDFS + "subClassOf")
+    edges = {
+        f"{q.subject} {q.object}" for q in kgstore.store.quads_for_pattern(None, subclass, None)
+    }
+    digest.update("\n".join(sorted(edges)).encode())
+    return digest.hexdigest()
+
+
+def cached_plan(kgstore: KgStore) -> list[ShapePlan]:
+    """:func:`compile_plan`, kept beside the store under :func:`_plan_key`.
+
+    Compiling takes a tenth of a second on every build, though the shapes
+    rarely change. A plan that cannot be read or written is compiled again.
+    """
+    if kgstore.path is None:
+        return compile_plan(kgstore)
+    key = _plan_key(kgstore)
+    path = kgstore.path / PLAN_NAME
+    try:
+        with path.open("rb") as handle:
+            kept_key, plans = pickle.load(handle)
+        if kept_key == key:
+            return cast("list[ShapePlan]", plans)
+    except Exception:  # missing, torn, or pickled by other code: compile again
+        pass
+    plans = compile_plan(kgstore)
+    tmp = path.with_name(f"{PLAN_NAME}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        tmp.write_bytes(pickle.dumps((key, plans), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:  # a read-only store: compile every time
+        tmp.unlink(missing_ok=True)
+    return plans
+
+
 def compile_shapes(kgstore: KgStore) -> list[Check]:
     """Every check of the store's shapes, in a stable order."""
     return [check for plan in compile_plan(kgstore) for check in plan.checks]
@@ -1537,7 +1601,7 @@ def validate(kgstore: KgStore, *, focus: Collection[str] | None = None) -> list[
     With ``focus`` (IRIs, blank nodes as ``_:label``) only those focus nodes are
     checked: the results are the full validation's results about them.
     """
-    plans = compile_plan(kgstore)
+    plans = cached_plan(kgstore)
     facts = NodeFacts(kgstore)
     if focus is None:
         rows = _run_full(kgstore, plans, facts)

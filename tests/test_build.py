@@ -6,11 +6,16 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import kgtool.build
+from kgtool.build import build as run_build
 from kgtool.cli import main
+from kgtool.export import DIST_FILES, export
 from kgtool.project import Project
 from kgtool.store import open_store
 
@@ -116,3 +121,114 @@ def test_missing_project_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["--project", str(tmp_path / "nowhere"), "build"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: no kgtool project")
+
+
+# dist/ is staged while validation runs --------------------------------------------
+
+
+def _violate(project: Project) -> None:
+    claims = next((project.graph_dir / "claims").glob("*.ttl"))
+    text = claims.read_text()
+    claims.write_text(text.replace("kg:modality kg:Reported", 'kg:modality "reported"', 1))
+
+
+def _relabel(project: Project) -> None:
+    entities = project.graph_dir / "entities.ttl"
+    text = entities.read_text(encoding="utf-8")
+    entities.write_text(text.replace("North Korea", "DPRK", 1), encoding="utf-8")
+
+
+def _staging_dir(project: Project) -> Path:
+    return project.dist_dir.with_name(project.dist_dir.name + ".new")
+
+
+def _dist_state(project: Project) -> dict[str, tuple[str, int]]:
+    """Each dist file's digest and inode: a file rewritten with the same bytes shows too."""
+    return {
+        p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_ino)
+        for p in sorted(project.dist_dir.iterdir())
+    }
+
+
+def _staging_finished(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """An event set when build()'s stage_dist returns (or raises)."""
+    finished = threading.Event()
+    real = kgtool.build.stage_dist
+
+    def staging(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return real(*args, **kwargs)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(kgtool.build, "stage_dist", staging)
+    return finished
+
+
+def test_dist_is_staged_while_validation_runs(
+    project_copy: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _build(project_copy) == 0
+    _relabel(project_copy)
+    finished = _staging_finished(monkeypatch)
+    real = kgtool.build.validate_incrementally
+    seen: list[bool] = []
+
+    def validating(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        # staging runs beside validation, so it can finish before validation returns
+        seen.append(finished.wait(timeout=60))
+        seen.append(_staging_dir(project_copy).is_dir())
+        return report
+
+    monkeypatch.setattr(kgtool.build, "validate_incrementally", validating)
+    outcome = run_build(project_copy)
+    outcome.store.close()
+    assert outcome.report.conforms and seen == [True, True]
+    assert not _staging_dir(project_copy).exists()
+    assert b"DPRK" in (project_copy.dist_dir / "graph.ttl").read_bytes()
+    with open_store(project_copy, refresh=False) as kgstore:
+        for name, (selection, fmt) in DIST_FILES.items():
+            assert (project_copy.dist_dir / name).read_bytes() == export(
+                kgstore, fmt, selection=selection
+            ), name
+
+
+def test_non_conforming_edit_leaves_dist_as_it_was_and_no_staging(
+    project_copy: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _build(project_copy) == 0
+    before = _dist_state(project_copy)
+    _violate(project_copy)
+    finished = _staging_finished(monkeypatch)
+    outcome = run_build(project_copy)
+    outcome.store.close()
+    assert not outcome.report.conforms and not outcome.written
+    assert finished.is_set()  # the files were staged (or cancelled), then thrown away
+    assert _dist_state(project_copy) == before
+    assert not _staging_dir(project_copy).exists()
+
+
+@pytest.mark.parametrize("wait_for_staging", [True, False], ids=["staged", "cancelled"])
+def test_validation_error_leaves_dist_as_it_was_and_no_staging(
+    project_copy: Project, monkeypatch: pytest.MonkeyPatch, wait_for_staging: bool
+) -> None:
+    assert _build(project_copy) == 0
+    before = _dist_state(project_copy)
+    _relabel(project_copy)  # a conforming edit: only the error keeps dist/ as it was
+    finished = _staging_finished(monkeypatch)
+
+    def failing(*_: Any, **__: Any) -> Any:
+        if wait_for_staging:
+            assert finished.wait(timeout=60) and _staging_dir(project_copy).is_dir()
+        raise RuntimeError("validation blew up")
+
+    monkeypatch.setattr(kgtool.build, "validate_incrementally", failing)
+    with pytest.raises(RuntimeError, match="blew up"):
+        run_build(project_copy)
+    assert finished.is_set()  # build waited for the staging thread before raising
+    assert _dist_state(project_copy) == before
+    assert not _staging_dir(project_copy).exists()
+    monkeypatch.undo()
+    assert _build(project_copy) == 0  # and the next build writes the edit
+    assert b"DPRK" in (project_copy.dist_dir / "graph.ttl").read_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from typing import Any
 
 import pyoxigraph as ox
@@ -11,7 +12,16 @@ import pytest
 import kgtool.export as export_module
 from kgtool.build import build
 from kgtool.errors import InputError
-from kgtool.export import DIST_FILES, FORMATS, export, serialize
+from kgtool.export import (
+    DIST_FILES,
+    FORMATS,
+    StagingCancelled,
+    commit_dist,
+    discard_dist,
+    export,
+    serialize,
+    stage_dist,
+)
 from kgtool.project import Project
 from kgtool.store import open_store
 
@@ -121,3 +131,46 @@ def test_dist_changed_by_hand_is_rewritten_and_an_unchanged_one_is_kept(
     messages = _build(project_copy)
     assert "dist/ is up to date" not in messages
     _assert_dist_is_the_export(project_copy)
+
+
+def test_staged_dist_is_swapped_in_only_on_commit(project_copy: Project) -> None:
+    _build(project_copy)
+    dist = project_copy.dist_dir
+    before = {p.name: p.read_bytes() for p in dist.iterdir()}
+    entities = project_copy.graph_dir / "entities.ttl"
+    text = entities.read_text(encoding="utf-8")
+    entities.write_text(text.replace("North Korea", "DPRK", 1), encoding="utf-8")
+    with open_store(project_copy) as kgstore:
+        staged = stage_dist(kgstore, dist)
+        assert staged.staging is not None and staged.staging.is_dir()
+        assert {p.name: p.read_bytes() for p in dist.iterdir()} == before
+        discard_dist(staged)
+        assert not staged.staging and not dist.with_name("dist.new").exists()
+        assert {p.name: p.read_bytes() for p in dist.iterdir()} == before
+
+        messages: list[str] = []
+        assert commit_dist(stage_dist(kgstore, dist), progress=messages.append) == [
+            dist / name for name in DIST_FILES
+        ]
+        assert not dist.with_name("dist.new").exists()
+        up_to_date = stage_dist(kgstore, dist)
+        assert up_to_date.staging is None  # the fast path: nothing written
+        commit_dist(up_to_date, progress=messages.append)
+        assert messages[-1] == "dist/ is up to date"
+    _assert_dist_is_the_export(project_copy)
+    assert b"DPRK" in (dist / "graph.ttl").read_bytes()
+
+
+def test_cancelled_staging_leaves_no_folder(project_copy: Project) -> None:
+    _build(project_copy)
+    dist = project_copy.dist_dir
+    (project_copy.graph_dir / "entities.ttl").write_text(
+        (project_copy.graph_dir / "entities.ttl").read_text(encoding="utf-8") + "\n",
+        encoding="utf-8",
+    )
+    cancel = threading.Event()
+    cancel.set()
+    with open_store(project_copy) as kgstore, pytest.raises(StagingCancelled):
+        stage_dist(kgstore, dist, cancel=cancel)
+    assert not dist.with_name("dist.new").exists()
+    _assert_dist_is_the_export(project_copy)  # still the last build's files

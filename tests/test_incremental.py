@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from kgtool import shacl_sparql
 from kgtool.build import BuildOutcome, build
 from kgtool.project import Project
+from kgtool.store import KgStore
 from kgtool.validate import validate
 
 INCREMENTAL = "an edit of"
@@ -143,3 +145,38 @@ def test_blank_node_that_reaches_an_edited_node_is_checked_again(project: Projec
         not r.focus.startswith("https://") and r.component.endswith("ClassConstraintComponent")
         for r in outcome.report.results
     )
+
+
+def test_compiled_shapes_are_kept_until_what_they_read_changes(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan is reused after a data edit; a subclass added in a data file or a
+    triple added to the shapes compiles it again (each changes the plan's key)."""
+    compiled: list[int] = []
+    real = shacl_sparql.compile_plan
+
+    def counting(kgstore: KgStore) -> list[shacl_sparql.ShapePlan]:
+        compiled.append(1)
+        return real(kgstore)
+
+    monkeypatch.setattr(shacl_sparql, "compile_plan", counting)
+    assert (project.store_path / shacl_sparql.PLAN_NAME).is_file()
+    edit(claims_file(project), r'rdfs:label "', 'rdfs:label "Edited: ')
+    rebuild(project)[0].store.close()
+    assert compiled == []
+
+    extra = project.graph_dir / "claims" / "zz-subclass.ttl"
+    extra.write_text(
+        "@prefix kg: <https://w3id.org/kgtool/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "kg:RumouredClaim rdfs:subClassOf kg:Claim .\n",
+        encoding="utf-8",
+    )
+    rebuild(project)[0].store.close()
+    assert compiled == [1]  # then the full validation in rebuild() reuses it
+
+    shapes = project.shapes_path
+    text = shapes.read_text(encoding="utf-8")
+    shapes.write_text(text + '\n<urn:x:edited> <urn:x:note> "a triple more" .\n', "utf-8")
+    rebuild(project)[0].store.close()
+    assert compiled == [1, 1]
