@@ -23,8 +23,8 @@ test: install
 	bash scripts/test.sh
 
 lint: install
-	$(BIN)/ruff check kgtool tests bench
-	$(BIN)/ruff format --check kgtool tests bench
+	$(BIN)/ruff check kgtool tests bench scripts
+	$(BIN)/ruff format --check kgtool tests bench scripts
 
 clean:
 	rm -rf dist .kgtool

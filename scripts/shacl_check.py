@@ -1,4 +1,5 @@
 """Quick SHACL check of ontology/ + graph/ with pyshacl (a development aid)."""
+
 import sys
 from pathlib import Path
 
@@ -21,7 +22,12 @@ for doc, rel in list(data.subject_objects(KG.localPath)):
     data.add((URIRef(doc), SCHEMA.text, Literal(text)))
 shapes = Graph().parse(ROOT / "ontology" / "shapes.ttl", format="turtle")
 conforms, _, report = pyshacl.validate(
-    data + ont, shacl_graph=shapes, ont_graph=ont, inference="none", advanced=True, allow_warnings=True
+    data + ont,
+    shacl_graph=shapes,
+    ont_graph=ont,
+    inference="none",
+    advanced=True,
+    allow_warnings=True,
 )
 print(report)
 sys.exit(0 if conforms else 1)

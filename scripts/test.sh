@@ -13,8 +13,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v dot >/dev/null 2>&1; th
         chromium graphviz fonts-dejavu-core >/dev/null
 fi
 
-"$BIN/ruff" check kgtool tests bench
-"$BIN/ruff" format --check kgtool tests bench
+"$BIN/ruff" check kgtool tests bench scripts
+"$BIN/ruff" format --check kgtool tests bench scripts
 
 # A real Oxigraph server for the remote-store tests, on a free loopback port.
 OXI_DIR=$(mktemp -d)
