@@ -116,6 +116,22 @@ def test_q2_monthly_exports(capsys: Any, store_dir: Path) -> None:
     assert len({r["claim"] for r in rows}) == len(rows)  # one row per flow
 
 
+def test_interpreted_names_each_claims_properties_or_nothing(capsys: Any, store_dir: Path) -> None:
+    """`interpreted` joins a claim's kg:interpretedProperty names (GROUP BY); a claim
+    without any has no value at all, not an empty string, and keeps its one row."""
+    interpreted = claims_with("interpretedProperty")
+    seen = {True: 0, False: 0}
+    for name in ("trade-flows", "first-export", "earnings-change", "monthly-exports"):
+        rows = ask(capsys, store_dir, name)
+        assert rows, name
+        for row in rows:
+            has = row["claim"] in interpreted
+            assert ("interpreted" in row) == has, (name, row["claim"])
+            assert row.get("interpreted", "x"), (name, row["claim"])
+            seen[has] += 1
+    assert seen[True] and seen[False]
+
+
 def test_q3_monthly_total_is_computed(capsys: Any, store_dir: Path) -> None:
     rows = ask(capsys, store_dir, "monthly-exports-total")
     assert len(rows) == 1
