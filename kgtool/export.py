@@ -272,7 +272,8 @@ def commit_dist(
     if staging is None:
         progress(f"{dist.name}/ is up to date")
         return staged.files
-    progress(f"replacing {dist.name}/ with {staging.name}/")
+    verb = "replacing" if dist.exists() else "creating"
+    progress(f"{verb} {dist.name}/ from {staging.name}/")
     old = dist.with_name(dist.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if index_path is not None:
