@@ -35,20 +35,23 @@ def _query(patterns: int, count: bool, exporter: str) -> str:
     return f"SELECT {head} WHERE {{ {where} }}"
 
 
-def _median_seconds(kgstore: Any, sparql: str, repeats: int) -> tuple[float, int]:
+def _median_seconds(kgstore: Any, patterns: int, count: bool, exporter: str, repeats: int
+                    ) -> tuple[float, int]:  # fmt: skip
+    """Median seconds of one chain query, and its row count."""
+    sparql = _query(patterns, count, exporter)
     times, rows = [], 0
     for _ in range(repeats):
         started = time.perf_counter()
         solutions = list(kgstore.query(sparql))
         times.append(time.perf_counter() - started)
-        rows = len(solutions) if "COUNT" not in sparql else int(solutions[0]["n"].value)
+        rows = int(solutions[0]["n"].value) if count else len(solutions)
     return statistics.median(times), rows
 
 
 def measure(kgstore: Any, exporter: str, repeats: int) -> dict[str, float]:
     """Microseconds per index lookup and per decoded result term."""
     timed = {
-        (n, count): _median_seconds(kgstore, _query(n, count, exporter), repeats)
+        (n, count): _median_seconds(kgstore, n, count, exporter, repeats)
         for n in (1, 3)
         for count in (True, False)
     }
