@@ -35,8 +35,9 @@ def _query(patterns: int, count: bool, exporter: str) -> str:
     return f"SELECT {head} WHERE {{ {where} }}"
 
 
-def _median_seconds(kgstore: Any, patterns: int, count: bool, exporter: str, repeats: int
-                    ) -> tuple[float, int]:  # fmt: skip
+def _median_seconds(
+    kgstore: Any, patterns: int, count: bool, exporter: str, repeats: int
+) -> tuple[float, int]:
     """Median seconds of one chain query, and its row count."""
     sparql = _query(patterns, count, exporter)
     times, rows = [], 0
