@@ -1,7 +1,7 @@
 """The JSON API: named queries, provenance of a claim or entity, search.
 
 Every route answers JSON; every error has the shape
-``{"error": {"status": N, "message": "..."}}`` (see :func:`kgtool.server.app.error_response`).
+``{"error": {"status": N, "message": "..."}}`` (see :func:`kgtool.server.responses.error_response`).
 """
 
 from __future__ import annotations
@@ -89,8 +89,23 @@ async def run_query(request: Request) -> Response:
     query = find_named(request, request.path_params["name"])
     params = dict(request.query_params)
     executor = request.app.state.executor
-    result = await run_in_threadpool(run, query, params, executor=executor)
+    result = await run_in_threadpool(
+        client_input, "a parameter", run, query, params, executor=executor
+    )
     return JSONResponse({"query": query.name, **result_json(result)})
+
+
+def client_input(what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``function``; a ValueError it raises came from what the client sent: 400.
+
+    pyoxigraph raises ValueError for a malformed term (an IRI with a forbidden
+    code point, say); here that becomes the client's error, not the server's.
+    """
+    try:
+        return function(*args, **kwargs)
+    except ValueError as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise QueryError(f"{what} is not valid: {first}") from None
 
 
 def _require(request: Request, name: str) -> str:
@@ -110,10 +125,16 @@ async def why(request: Request) -> Response:
 
     provenance = optional_module("kgtool.provenance")
     if provenance is None:
-        from kgtool.server.app import error_response
+        from kgtool.server.responses import error_response
 
         return error_response(501, "provenance is not available in this version of kgtool")
-    explanation = await run_in_threadpool(provenance.explain, target, request.app.state.executor)
+    explanation = await run_in_threadpool(
+        client_input,
+        f"the target {target!r}",
+        provenance.explain,
+        target,
+        request.app.state.executor,
+    )
     return JSONResponse(_as_json(explanation))
 
 
@@ -139,6 +160,6 @@ async def search(request: Request) -> Response:
 
 
 async def not_found(request: Request) -> Response:
-    from kgtool.server.app import error_response
+    from kgtool.server.responses import error_response
 
     return error_response(404, f"no API route {request.url.path}")

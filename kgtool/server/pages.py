@@ -274,14 +274,22 @@ async def home(request: Request) -> Response:
 async def entity(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    view = await run_in_threadpool(entity_view, request.app.state.executor, _target(request))
+    from kgtool.server.api import client_input
+
+    view = await run_in_threadpool(
+        client_input, "the IRI", entity_view, request.app.state.executor, _target(request)
+    )
     return render(request, "entity.html", view)
 
 
 async def claim(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    view = await run_in_threadpool(claim_view, request.app.state.executor, _target(request))
+    from kgtool.server.api import client_input
+
+    view = await run_in_threadpool(
+        client_input, "the IRI", claim_view, request.app.state.executor, _target(request)
+    )
     return render(request, "claim.html", view)
 
 
