@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 SOLUTIONS = "solutions"
 GRAPH = "graph"
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class Format:
     aliases: tuple[str, ...] = ()
     rdf_format: str | None = None  # the pyoxigraph RdfFormat attribute
     keeps_graphs: bool = False  # named graphs are kept (else merged)
+    w3c_name: str | None = None  # its IRI is http://www.w3.org/ns/formats/ + this
+
+    @property
+    def w3c_iri(self) -> str | None:
+        return W3C_FORMATS + self.w3c_name if self.w3c_name else None
 
     @property
     def media_type(self) -> str | None:
@@ -62,30 +68,35 @@ _RESULTS = "kgtool.results"
 FORMATS: tuple[Format, ...] = (
     # SELECT and ASK
     Format("sparql-json", "srj", ("application/sparql-results+json", "application/json"),
-           SOLUTIONS, f"{_RESULTS}:write_sparql_json", "W3C SPARQL 1.1 Query Results JSON"),
+           SOLUTIONS, f"{_RESULTS}:write_sparql_json", "W3C SPARQL 1.1 Query Results JSON",
+           w3c_name="SPARQL_Results_JSON"),
     Format("sparql-xml", "srx", ("application/sparql-results+xml", "application/xml"),
-           SOLUTIONS, f"{_RESULTS}:write_w3c", "W3C SPARQL Query Results XML"),
+           SOLUTIONS, f"{_RESULTS}:write_w3c", "W3C SPARQL Query Results XML",
+           w3c_name="SPARQL_Results_XML"),
     Format("csv", "csv", ("text/csv",), SOLUTIONS, f"{_RESULTS}:write_w3c",
-           "W3C SPARQL 1.1 Query Results CSV (plain values)"),
+           "W3C SPARQL 1.1 Query Results CSV (plain values)", w3c_name="SPARQL_Results_CSV"),
     Format("tsv", "tsv", ("text/tab-separated-values",), SOLUTIONS, f"{_RESULTS}:write_w3c",
-           "W3C SPARQL 1.1 Query Results TSV (RDF terms)"),
+           "W3C SPARQL 1.1 Query Results TSV (RDF terms)", w3c_name="SPARQL_Results_TSV"),
     Format("json", "json", (), SOLUTIONS, f"{_RESULTS}:write_json",
            "compact JSON: one object per row, exact values, CURIEs"),
     Format("table", "txt", (), SOLUTIONS, f"{_RESULTS}:write_table",
            "aligned columns for a terminal"),
     # CONSTRUCT, DESCRIBE and exports
     Format("ttl", "ttl", ("text/turtle", "application/x-turtle"), GRAPH,
-           f"{_RESULTS}:write_rdf", "Turtle", aliases=("table",), rdf_format="TURTLE"),
+           f"{_RESULTS}:write_rdf", "Turtle", aliases=("table",), rdf_format="TURTLE",
+           w3c_name="Turtle"),
     Format("nt", "nt", ("application/n-triples", "text/plain"), GRAPH,
-           f"{_RESULTS}:write_rdf", "N-Triples", rdf_format="N_TRIPLES"),
+           f"{_RESULTS}:write_rdf", "N-Triples", rdf_format="N_TRIPLES", w3c_name="N-Triples"),
     Format("nq", "nq", ("application/n-quads",), GRAPH, f"{_RESULTS}:write_rdf",
-           "N-Quads", rdf_format="N_QUADS", keeps_graphs=True),
+           "N-Quads", rdf_format="N_QUADS", keeps_graphs=True,
+           w3c_name="N-Quads"),
     Format("trig", "trig", ("application/trig",), GRAPH, f"{_RESULTS}:write_rdf",
-           "TriG", rdf_format="TRIG", keeps_graphs=True),
+           "TriG", rdf_format="TRIG", keeps_graphs=True, w3c_name="TriG"),
     Format("rdfxml", "rdf", ("application/rdf+xml",), GRAPH, f"{_RESULTS}:write_rdf",
-           "RDF/XML", rdf_format="RDF_XML"),
+           "RDF/XML", rdf_format="RDF_XML", w3c_name="RDF_XML"),
     Format("jsonld", "jsonld", ("application/ld+json",), GRAPH, f"{_RESULTS}:write_rdf",
-           "JSON-LD", aliases=("json",), rdf_format="JSON_LD", keeps_graphs=True),
+           "JSON-LD", aliases=("json",), rdf_format="JSON_LD", keeps_graphs=True,
+           w3c_name="JSON-LD"),
 )  # fmt: skip
 
 

@@ -268,6 +268,13 @@ def test_service_description(server: Server) -> None:
     )
     found = [(row["endpoint"].value, row["lang"].value) for row in rows]
     assert found == [(server.url + "/sparql", sd + "SPARQL11Query")]
+    formats = {
+        row["f"].value for row in store.query(f"SELECT ?f WHERE {{ ?s <{sd}resultFormat> ?f }}")
+    }
+    from kgtool.formats import FORMATS
+
+    assert formats == {f.w3c_iri for f in FORMATS if f.media_types}
+    assert len(formats) == 10  # 4 results formats, 6 RDF syntaxes
     nt = requests.get(server.url + "/sparql", headers={"Accept": "application/n-triples"})
     assert nt.headers["content-type"].startswith("application/n-triples")
     assert len(list(ox.parse(nt.content, format=ox.RdfFormat.N_TRIPLES))) == len(store)
@@ -569,3 +576,24 @@ def test_a_deeply_nested_query_says_which_limit(server: Server) -> None:
     assert "more than 200 levels deep" in message
     again = requests.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"})
     assert again.json()["boolean"] is True
+
+
+def test_a_worker_that_dies_is_reported_with_what_happened(server: Server) -> None:
+    import threading
+
+    from kgtool.errors import QueryError
+    from kgtool.server.runner import Limits, ProcessBackend
+
+    backend = ProcessBackend(server.project.root, server.project.store_path, size=1)
+    try:
+        worker = backend._idle.queue[0]
+        worker.wait_ready(60)
+        threading.Timer(0.5, worker.process.kill).start()
+        with pytest.raises(QueryError) as caught:
+            backend.run(HEAVY, {}, Limits(), 30, {})
+        assert "was killed by SIGKILL" in str(caught.value)
+        assert "ran out of stack or memory" in str(caught.value)
+        answer = backend.run("ASK { ?s ?p ?o }", {}, Limits(), 30, {})  # a new worker
+        assert answer.boolean is True
+    finally:
+        backend.close()

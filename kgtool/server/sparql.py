@@ -207,7 +207,7 @@ def endpoint_url(request: Request) -> str:
     return str(request.url.replace(query="", fragment=""))
 
 
-def service_description(request: Request, *, max_results: int, timeout: float) -> Response:
+def service_description(request: Request, settings: Any) -> Response:
     """The SPARQL 1.1 Service Description of this endpoint, in a negotiated RDF syntax."""
     import pyoxigraph as ox
     from starlette.responses import Response
@@ -216,15 +216,17 @@ def service_description(request: Request, *, max_results: int, timeout: float) -
     from kgtool.server.pages import templates
 
     graph_types = offered(GRAPH)
+    served = [*offered(SOLUTIONS).values(), *graph_types.values()]
     text = (
         templates()
         .get_template("service.ttl")
         .render(
             endpoint=endpoint_url(request),
-            result_types=sorted(offered(SOLUTIONS)),
-            graph_types=sorted(graph_types),
-            max_results=max_results,
-            timeout=timeout,
+            format_iris=sorted({f.w3c_iri for f in served if f.w3c_iri}),
+            max_results=settings.max_results,
+            max_answer_bytes=settings.max_answer_bytes,
+            allowed_services=settings.allowed_services,
+            timeout=settings.query_timeout,
         )
     )
     media = negotiate(request.headers.get("accept"), graph_types) or "text/turtle"
@@ -251,9 +253,7 @@ async def endpoint(request: Request) -> Response:
     settings = request.app.state.settings
     asked = await read_request(request)
     if asked.query is None:
-        return service_description(
-            request, max_results=settings.max_results, timeout=settings.query_timeout
-        )
+        return service_description(request, settings)
     form = operation(asked.query)
     if form == "UPDATE":
         raise _forbidden()
