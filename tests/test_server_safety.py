@@ -215,3 +215,48 @@ def test_a_deeply_nested_query_says_which_limit(server: Server) -> None:
     assert "more than 200 levels deep" in message
     again = requests.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"})
     assert again.json()["boolean"] is True
+
+
+#: a request with bad input for every route of the app: (path, params, status, JSON?)
+BAD_INPUT = {
+    "/": ("/", {"q": "\x00"}, 200, False),  # a search that finds nothing
+    "/entity": ("/entity", {"iri": "http://a/\x7f"}, 400, False),
+    "/claim": ("/claim", {"iri": "not an iri"}, 400, False),
+    "/query": ("/query", {"q": "\x00"}, 200, False),
+    "/network": ("/network", {"kind": "\x00"}, 404, False),  # no such kind of network
+    "/sparql": ("/sparql", {"query": "ASK {", "default-graph-uri": "x y"}, 400, True),
+    "/api/queries": ("/api/queries/x", {}, 404, True),
+    "/api/queries/{name}": ("/api/queries/test-claims-by-party", {"party": "<>"}, 400, True),
+    "/api/why": ("/api/why", {"target": "http://a/%zz"}, 400, True),
+    "/api/search": ("/api/search", {"q": ""}, 400, True),
+    "/api/{rest:path}": ("/api/nothing", {}, 404, True),
+    "/static": ("/static/../../etc/passwd", {}, 404, False),
+}
+
+
+def test_every_route_has_a_bad_input_case(server: Server) -> None:
+    from starlette.routing import BaseRoute
+
+    from kgtool.project import Project
+    from kgtool.query import LocalExecutor
+    from kgtool.server.app import create_app
+    from kgtool.store import open_store
+
+    kgstore = open_store(Project(server.project.root, server.project.store_path), refresh=False)
+    app = create_app(LocalExecutor(kgstore), workers=0)
+    routes: list[BaseRoute] = app.routes
+    paths = {getattr(route, "path", "") for route in routes}
+    assert paths <= set(BAD_INPUT), paths - set(BAD_INPUT)
+
+
+@pytest.mark.parametrize("route", sorted(BAD_INPUT))
+def test_bad_input_is_4xx_in_the_route_s_shape(server: Server, route: str) -> None:
+    path, params, status, is_json = BAD_INPUT[route]
+    response = requests.get(server.url + path, params=params)
+    if route == "/network" and response.status_code == 404 and "no such page" in response.text:
+        pytest.skip("the network page is not installed")
+    assert response.status_code == status, response.text
+    if is_json:
+        _error(response, status)
+    else:
+        assert response.headers["content-type"].startswith("text/html")

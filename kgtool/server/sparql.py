@@ -167,7 +167,7 @@ async def read_request(request: Request) -> ProtocolRequest:
         media, charset = _content_type(request)
         if media == SPARQL_UPDATE or any(key == "update" for key, _ in fields):
             raise _forbidden()
-        if charset not in (None, "utf-8", "utf8"):
+        if charset not in (None, "", "utf-8", "utf8"):
             raise MediaTypeError(
                 f"the body's charset is {charset}; SPARQL requests are UTF-8",
                 hint="send the query as UTF-8",
