@@ -8,46 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kgtool.errors import NotFoundError, QueryError
+from kgtool.errors import QueryError
+from kgtool.server.catalog import describe, find_named, named_queries
+from kgtool.server.responses import client_input
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
-
-    from kgtool.query import NamedQuery
-
-
-def named_queries(request: Request) -> list[NamedQuery]:
-    """The project's named queries (none when the app has no project)."""
-    from kgtool.query import list_queries
-
-    project = request.app.state.project
-    return list_queries(project.queries_dir) if project is not None else []
-
-
-def describe(query: NamedQuery) -> dict[str, Any]:
-    return {
-        "name": query.name,
-        "title": query.title,
-        "description": query.description,
-        "competency": list(query.competency),
-        "params": [
-            {
-                "name": p.name,
-                "type": p.type,
-                "default": p.default,
-                "description": p.description,
-            }
-            for p in query.parameters
-        ],
-    }
-
-
-def find_named(request: Request, name: str) -> NamedQuery:
-    for query in named_queries(request):
-        if query.name == name:
-            return query
-    raise NotFoundError(f"no named query '{name}'", hint="GET /api/queries lists them")
 
 
 def result_json(result: Any) -> dict[str, Any]:
@@ -93,19 +60,6 @@ async def run_query(request: Request) -> Response:
         client_input, "a parameter", run, query, params, executor=executor
     )
     return JSONResponse({"query": query.name, **result_json(result)})
-
-
-def client_input(what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``function``; a ValueError it raises came from what the client sent: 400.
-
-    pyoxigraph raises ValueError for a malformed term (an IRI with a forbidden
-    code point, say); here that becomes the client's error, not the server's.
-    """
-    try:
-        return function(*args, **kwargs)
-    except ValueError as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise QueryError(f"{what} is not valid: {first}") from None
 
 
 def _require(request: Request, name: str) -> str:

@@ -274,7 +274,7 @@ async def home(request: Request) -> Response:
 async def entity(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    from kgtool.server.api import client_input
+    from kgtool.server.responses import client_input
 
     view = await run_in_threadpool(
         client_input, "the IRI", entity_view, request.app.state.executor, _target(request)
@@ -285,7 +285,7 @@ async def entity(request: Request) -> Response:
 async def claim(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    from kgtool.server.api import client_input
+    from kgtool.server.responses import client_input
 
     view = await run_in_threadpool(
         client_input, "the IRI", claim_view, request.app.state.executor, _target(request)
@@ -294,7 +294,7 @@ async def claim(request: Request) -> Response:
 
 
 async def query_page(request: Request) -> Response:
-    from kgtool.server.api import describe, named_queries
+    from kgtool.server.catalog import describe, named_queries
 
     examples = [{**describe(q), "text": q.text} for q in named_queries(request)]
     settings = request.app.state.settings

@@ -6,12 +6,13 @@ assembles them can all use it without importing one another.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import (
     KgtoolError,
     MediaTypeError,
     NotFoundError,
+    QueryError,
     QueryTimeout,
     RemoteError,
     RequestTooLarge,
@@ -55,3 +56,16 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return JSONResponse(
         {"error": {"status": status, "message": message}}, status_code=status, headers=headers
     )
+
+
+def client_input(what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``function``; a ValueError it raises came from what the client sent: 400.
+
+    pyoxigraph raises ValueError for a malformed term (an IRI with a forbidden
+    code point, say); here that becomes the client's error, not the server's.
+    """
+    try:
+        return function(*args, **kwargs)
+    except ValueError as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise QueryError(f"{what} is not valid: {first}") from None
