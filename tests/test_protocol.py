@@ -371,3 +371,17 @@ def test_rdflib_sparqlstore_construct(server: Server) -> None:
     graph = Graph(store=SPARQLStore(server.url + "/sparql", returnFormat="xml"))
     result = graph.query("CONSTRUCT { ?s a ?type } WHERE { ?s a ?type }")
     assert len(result.graph) == 3  # type: ignore[union-attr]
+
+
+def test_sparqlwrapper_construct_by_default(server: Server) -> None:
+    """SPARQLWrapper asks for RDF/XML for a CONSTRUCT unless told otherwise."""
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery("CONSTRUCT { ?s a ?type } WHERE { ?s a ?type }")
+    response = client.query()
+    assert response.info()["content-type"].startswith("application/rdf+xml")
+    graph = response.convert()
+    assert sorted(str(s) for s in graph.subjects()) == [
+        f"http://kasei.us/2009/09/sparql/data/data{i}.rdf" for i in (1, 2, 3)
+    ]
