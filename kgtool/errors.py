@@ -75,3 +75,27 @@ class NotFoundError(KgtoolError):
 
 class RemoteError(KgtoolError):
     """A SPARQL server could not be reached or refused the request."""
+
+
+class QueryTimeout(QueryError):
+    """A query ran past the server's time limit."""
+
+
+class ResultTooLarge(QueryError):
+    """A result has more rows, or more bytes, than the server's limit."""
+
+
+class UpdateForbidden(QueryError):
+    """The endpoint is read-only."""
+
+
+class ServiceRefused(QueryError):
+    """A query asks for SERVICE federation to an address that was not allowed."""
+
+
+class RequestTooLarge(KgtoolError):
+    """A request body is larger than the server accepts."""
+
+
+class MediaTypeError(KgtoolError):
+    """A request body comes in a media type or character set the server does not read."""

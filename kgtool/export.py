@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kgtool.errors import InputError
+from kgtool.formats import rdf_formats
 from kgtool.pieces import Rendered, assemble, frame, prefix_header, render, sort_lines
 from kgtool.project import GRAPH_BASE, NAMESPACES, file_stamp
 
@@ -30,14 +31,9 @@ if TYPE_CHECKING:
     from kgtool.store import KgStore
 
 
-#: format name -> (pyoxigraph format attribute, keeps named graphs)
+#: format name -> (pyoxigraph format attribute, keeps named graphs), from kgtool.formats
 FORMATS: dict[str, tuple[str, bool]] = {
-    "ttl": ("TURTLE", False),
-    "nt": ("N_TRIPLES", False),
-    "jsonld": ("JSON_LD", True),
-    "trig": ("TRIG", True),
-    "nq": ("N_QUADS", True),
-    "rdfxml": ("RDF_XML", False),
+    f.name: (f.rdf_format, f.keeps_graphs) for f in rdf_formats() if f.rdf_format is not None
 }
 
 #: which named graphs each selection keeps, by IRI prefix under GRAPH_BASE

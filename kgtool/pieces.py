@@ -202,13 +202,14 @@ def frame(graph: str, fmt: str) -> tuple[bytes, bytes] | None:
     """What surrounds one graph's non-empty piece in an export, or None if it is left out.
 
     ``nq`` takes the N-Quads as they are; ``trig`` wraps the Turtle body in its
-    graph (the default graph has no place there); ``ttl`` follows the body with
-    a blank line, so the graphs merge into one document, one section each.
+    graph (the default graph's triples, e.g. a CONSTRUCT result, stand bare, as
+    in Turtle); ``ttl`` follows the body with a blank line, so the graphs merge
+    into one document, one section each.
     """
     if fmt == "nq":
         return b"", b""
     if fmt == "trig":
-        return (f"<{graph}> {{\n".encode(), b"}\n\n") if graph else None
+        return (f"<{graph}> {{\n".encode(), b"}\n\n") if graph else (b"", b"\n")
     return b"", b"\n"
 
 

@@ -199,7 +199,12 @@ def to_term(param: Parameter, value: str, resolver: Any = None) -> ox.NamedNode 
             )
         if re.search(r"[\s<>\"{}|^`\\]", iri):
             raise QueryError(f"parameter '{param.name}': {iri!r} is not a valid IRI")
-        return ox.NamedNode(iri)
+        try:
+            return ox.NamedNode(iri)
+        except ValueError as error:
+            raise QueryError(
+                f"parameter '{param.name}': {iri!r} is not a valid IRI ({error})"
+            ) from None
     pattern = _LEXICAL.get(param.type)
     if pattern and not re.fullmatch(pattern, value.strip()):
         raise QueryError(f"parameter '{param.name}' expects a {param.type}; got {value!r}")
@@ -243,24 +248,74 @@ def syntax_error(error: SyntaxError, origin: str) -> QueryError:
     return QueryError(f"{origin}: SPARQL syntax error: {message}")
 
 
-class LocalExecutor:
-    """Runs queries on a :class:`~kgtool.store.KgStore` (the union of its graphs)."""
+@dataclass(frozen=True)
+class Dataset:
+    """The graphs a query reads (SPARQL Protocol ``default-graph-uri``/``named-graph-uri``).
 
-    def __init__(self, kgstore: Any, origin: str = "query") -> None:
+    The default graph is the merge of ``default``; ``GRAPH`` sees only ``named``.
+    Without a Dataset a query reads the union of every graph of the store.
+    """
+
+    default: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+
+class LocalExecutor:
+    """Runs queries on a :class:`~kgtool.store.KgStore` (the union of its graphs).
+
+    A query with ``SERVICE`` is refused unless its address starts with one of
+    ``allowed_services`` (pyoxigraph would fetch it); relative IRIs resolve
+    against ``base_iri``.
+    """
+
+    def __init__(
+        self,
+        kgstore: Any,
+        origin: str = "query",
+        *,
+        allowed_services: tuple[str, ...] = (),
+        base_iri: str | None = None,
+    ) -> None:
         self.kgstore = kgstore
         self.origin = origin
+        self.allowed_services = allowed_services
+        self.base_iri = base_iri
 
-    def execute(self, sparql: str, bindings: Mapping[str, Any]) -> QueryResult:
+    def execute(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Any],
+        *,
+        dataset: Dataset | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
         import pyoxigraph as ox
 
+        from kgtool.sparql_checks import check_query
+
+        base = base_iri or self.base_iri
+        check_query(sparql, self.allowed_services, base_iri=base, prefixes=NAMESPACES)
         substitutions = {ox.Variable(name): term for name, term in bindings.items()}
         try:
-            raw = self.kgstore.query(sparql, substitutions=substitutions or None)
+            raw = self.kgstore.query(
+                sparql, substitutions=substitutions or None, **query_options(dataset, base)
+            )
             return QueryResult.from_pyoxigraph(raw)
         except SyntaxError as error:
             raise syntax_error(error, self.origin) from None
         except OSError as error:
             raise QueryError(f"{self.origin}: query failed: {error}") from None
+
+
+def query_options(dataset: Dataset | None, base_iri: str | None) -> dict[str, Any]:
+    """Keyword arguments of :meth:`KgStore.query` for a dataset and a base IRI."""
+    options: dict[str, Any] = {}
+    if base_iri:
+        options["base_iri"] = base_iri
+    if dataset is not None:
+        options["default_graph"] = dataset.default
+        options["named_graphs"] = dataset.named
+    return options
 
 
 def label_resolver(executor: Executor) -> Any:
@@ -305,17 +360,26 @@ def run(
     bindings = bind_parameters(query, params or {}, resolver=label_resolver(executor))
     if isinstance(executor, LocalExecutor):
         executor.origin = str(query.path)
+        if executor.base_iri is None and query.path.is_file():
+            executor.base_iri = query.path.resolve().as_uri()
     return executor.execute(query.text, bindings)
 
 
 def run_text(sparql: str, *, executor: Executor, origin: str = "<query>") -> QueryResult:
-    """Run ad-hoc SPARQL text (``kgtool query -e``)."""
+    """Run ad-hoc SPARQL text (``kgtool query -e``).
+
+    On the embedded store, relative IRIs resolve against the executor's base,
+    by default the current folder's ``file:`` URL.
+    """
     if isinstance(executor, LocalExecutor):
         executor.origin = origin
+        if executor.base_iri is None:
+            executor.base_iri = Path.cwd().resolve().as_uri() + "/"
     return executor.execute(sparql, {})
 
 
 __all__ = [
+    "Dataset",
     "Executor",
     "LocalExecutor",
     "NamedQuery",

@@ -9,17 +9,15 @@ for people.
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import Any
 
-from kgtool.errors import QueryError
 from kgtool.project import NAMESPACES
 
-if TYPE_CHECKING:
-    pass
-
-SELECT_FORMATS = ("table", "csv", "tsv", "json", "sparql-json", "sparql-xml")
-GRAPH_FORMATS = ("ttl", "nt", "jsonld", "table")
+XSD = NAMESPACES["xsd"]
 
 
 def compact(term: Any) -> str:
@@ -67,22 +65,66 @@ def _json_term(term: Any) -> dict[str, str]:
     return out
 
 
+#: XSD datatypes whose values are integers (the derived types included)
+_INTEGER_TYPES = frozenset(
+    {
+        "integer", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
+        "negativeInteger", "long", "int", "short", "byte", "unsignedLong", "unsignedInt",
+        "unsignedShort", "unsignedByte",
+    }
+)  # fmt: skip
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_DOUBLE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _number(kind: str, lexical: str) -> int | float | None:
+    """The JSON number that is exactly the literal's value, or None when there is none.
+
+    Ill-typed lexical forms, non-finite doubles and decimals that a JSON reader
+    (a double) cannot hold exactly have no such number.
+    """
+    text = lexical.strip()
+    if kind in _INTEGER_TYPES:
+        return int(text) if _INTEGER.fullmatch(text) else None
+    if kind == "decimal":
+        if not _DECIMAL.fullmatch(text):
+            return None
+        value = Decimal(text)
+        if value == value.to_integral_value():
+            return int(value)
+        number = float(value)
+        return number if Decimal(repr(number)) == value else None
+    if kind in {"double", "float"}:
+        if not _DOUBLE.fullmatch(text):
+            return None  # INF, -INF, NaN, or not a number at all
+        number = float(text)
+        return number if math.isfinite(number) else None
+    return None
+
+
 def plain_value(term: Any) -> Any:
-    """A term as a JSON value: numbers as numbers, booleans as booleans, else text."""
+    """A term as a JSON value that keeps it exactly.
+
+    XSD numbers become JSON numbers when one holds the value exactly (integers
+    always; decimals when a double holds them; finite doubles); booleans
+    become true/false; everything else, including ill-typed literals,
+    non-finite doubles, big decimals and custom datatypes, is the lexical
+    form as a string. IRIs are CURIEs for the known namespaces.
+    """
     import pyoxigraph as ox
 
     if term is None:
         return None
     if isinstance(term, ox.Literal):
-        kind = term.datatype.value.rsplit("#", 1)[-1]
-        if kind in {"integer", "nonNegativeInteger", "int", "long", "positiveInteger"}:
-            return int(term.value)
-        if kind in {"decimal", "double", "float"}:
-            number = float(term.value)
-            return int(number) if number.is_integer() and kind == "decimal" else number
-        if kind == "boolean":
-            return term.value == "true"
-        return term.value
+        datatype = term.datatype.value
+        if not datatype.startswith(XSD):
+            return term.value
+        kind = datatype[len(XSD) :]
+        if kind == "boolean" and term.value in {"true", "false", "1", "0"}:
+            return term.value in {"true", "1"}
+        number = _number(kind, term.value)
+        return term.value if number is None else number
     return compact(term)
 
 
@@ -140,46 +182,15 @@ class QueryResult:
         return json.dumps(payload, indent=2, ensure_ascii=False)
 
     def serialize(self, fmt: str) -> str:
-        """The result in one of :data:`SELECT_FORMATS` or :data:`GRAPH_FORMATS`."""
-        if self.kind == "graph":
-            return self._serialize_graph(fmt)
-        if fmt == "table":
-            return self.table()
-        if fmt == "json":
-            if self.kind == "ask":
-                return json.dumps(self.boolean)
-            return json.dumps(self.records(), indent=2, ensure_ascii=False)
-        if fmt == "sparql-json":
-            return self.sparql_json()
-        if fmt in {"sparql-xml", "csv", "tsv"}:
-            import pyoxigraph as ox
+        """The result in a format of :mod:`kgtool.formats` that applies to its kind."""
+        from kgtool.formats import write
 
-            target = {"sparql-xml": "XML", "csv": "CSV", "tsv": "TSV"}[fmt]
-            if self.kind == "ask" and fmt != "sparql-xml":
-                return "true\n" if self.boolean else "false\n"
-            parsed = ox.parse_query_results(
-                self.sparql_json().encode(), format=ox.QueryResultsFormat.JSON
-            )
-            return parsed.serialize(format=getattr(ox.QueryResultsFormat, target)).decode()
-        raise QueryError(
-            f"format {fmt!r} does not apply to a {self.kind.upper()} result",
-            hint=f"use one of {', '.join(SELECT_FORMATS)}",
-        )
+        return write(self, fmt)
 
-    def _serialize_graph(self, fmt: str) -> str:
-        import pyoxigraph as ox
-
-        from kgtool.export import serialize
-
-        if fmt == "table":
-            fmt = "ttl"
-        if fmt not in GRAPH_FORMATS:
-            raise QueryError(
-                f"format {fmt!r} does not apply to a CONSTRUCT/DESCRIBE result",
-                hint=f"use one of {', '.join(GRAPH_FORMATS)}",
-            )
-        quads = [ox.Quad(t.subject, t.predicate, t.object) for t in self.triples]
-        return serialize(quads, fmt).decode()
+    @property
+    def result_kind(self) -> str:
+        """``solutions`` (SELECT, ASK) or ``graph`` (CONSTRUCT, DESCRIBE): which formats apply."""
+        return "graph" if self.kind == "graph" else "solutions"
 
     def table(self, max_width: int = 70) -> str:
         """Aligned columns for a terminal, long cells cut with an ellipsis."""
@@ -202,3 +213,48 @@ class QueryResult:
         out += [line(row) for row in body]
         out.append(f"({len(self.rows)} row{'s' if len(self.rows) != 1 else ''})")
         return "\n".join(out)
+
+
+# Writers of kgtool.formats ------------------------------------------------------
+# Each takes a result and the name of its format and returns the text; the
+# registry in kgtool.formats says which applies to which kind of result.
+def write_table(result: QueryResult, _: str) -> str:
+    """Aligned columns for people; a graph result is shown as Turtle."""
+    if result.kind == "graph":
+        return write_rdf(result, "ttl")
+    return result.table()
+
+
+def write_json(result: QueryResult, _: str) -> str:
+    """Compact JSON: a list of objects of plain values (see :func:`plain_value`); ASK: a boolean."""
+    if result.kind == "ask":
+        return json.dumps(result.boolean)
+    return json.dumps(result.records(), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def write_sparql_json(result: QueryResult, _: str) -> str:
+    """The W3C SPARQL 1.1 Query Results JSON Format."""
+    return result.sparql_json()
+
+
+def write_w3c(result: QueryResult, fmt: str) -> str:
+    """SPARQL Results XML, CSV or TSV, written by pyoxigraph's serializers."""
+    import pyoxigraph as ox
+
+    target = {"sparql-xml": "XML", "csv": "CSV", "tsv": "TSV"}[fmt]
+    if result.kind == "ask" and fmt != "sparql-xml":
+        return "true\n" if result.boolean else "false\n"
+    parsed = ox.parse_query_results(
+        result.sparql_json().encode(), format=ox.QueryResultsFormat.JSON
+    )
+    return parsed.serialize(format=getattr(ox.QueryResultsFormat, target)).decode()
+
+
+def write_rdf(result: QueryResult, fmt: str) -> str:
+    """A graph result in an RDF format of kgtool.export, deterministically."""
+    import pyoxigraph as ox
+
+    from kgtool.export import serialize
+
+    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in result.triples]
+    return serialize(quads, fmt).decode()

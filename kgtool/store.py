@@ -283,8 +283,13 @@ class KgStore:
         return PieceCache(self.path / PIECES_NAME) if self.path is not None else None
 
     # Queries ---------------------------------------------------------------
-    def query(self, sparql: str, *, substitutions: dict[Any, Any] | None = None) -> Any:
+    def query(
+        self, sparql: str, *, substitutions: dict[Any, Any] | None = None, **options: Any
+    ) -> Any:
         """Run SPARQL over the union of all named graphs (raw pyoxigraph result).
+
+        ``options``: ``base_iri``, and ``default_graph``/``named_graphs`` (graph
+        IRIs) to read that dataset instead of the union.
 
         pyoxigraph only substitutes variables that the query projects; a
         parameter used only inside the pattern is bound instead by a VALUES
@@ -302,7 +307,7 @@ class KgStore:
                 bindings = {variable.value: term for variable, term in substitutions.items()}
                 sparql, substitutions = inject_values(sparql, bindings), None
         try:
-            return self._query(sparql, substitutions)
+            return self._query(sparql, substitutions, **options)
         except RuntimeError as error:
             if "corrupt" in str(error).lower():  # RocksDB reports damage it finds reading
                 raise _damaged(self.path, error) from None
@@ -310,15 +315,32 @@ class KgStore:
                 from kgtool.sparql_text import inject_values
 
                 bindings = {variable.value: term for variable, term in substitutions.items()}
-                return self.query(inject_values(sparql, bindings))
+                return self.query(inject_values(sparql, bindings), **options)
             raise QueryError(f"the query cannot run: {str(error).splitlines()[0]}") from None
 
-    def _query(self, sparql: str, substitutions: dict[Any, Any] | None) -> Any:
+    def _query(
+        self,
+        sparql: str,
+        substitutions: dict[Any, Any] | None,
+        *,
+        base_iri: str | None = None,
+        default_graph: tuple[str, ...] | None = None,
+        named_graphs: tuple[str, ...] | None = None,
+    ) -> Any:
+        import pyoxigraph as ox
+
+        dataset: dict[str, Any] = {"use_default_graph_as_union": True}
+        if default_graph is not None or named_graphs is not None:
+            dataset = {
+                "default_graph": [ox.NamedNode(g) for g in default_graph or ()],
+                "named_graphs": [ox.NamedNode(g) for g in named_graphs or ()],
+            }
         return self.store.query(
             sparql,
-            use_default_graph_as_union=True,
             substitutions=substitutions,
             prefixes=NAMESPACES,
+            base_iri=base_iri,
+            **dataset,
         )
 
     def named_graphs(self) -> list[str]:

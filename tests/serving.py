@@ -100,3 +100,57 @@ def running_server(project: Project, log: Path, *options: str) -> Iterator[Serve
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass
+class Listener:
+    """A loopback HTTP listener that records every connection and request line it gets."""
+
+    url: str
+    connections: list[str]
+    requests: list[str]
+
+
+@contextmanager
+def listener() -> Iterator[Listener]:
+    """A listener on 127.0.0.1 that answers any request with an empty SPARQL result."""
+    import socketserver
+    import threading
+
+    heard = Listener("", [], [])
+    body = b'{"head": {"vars": ["s", "p", "o"]}, "results": {"bindings": []}}'
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            heard.connections.append(str(self.client_address))
+            line = self.rfile.readline(65536).decode("latin-1").strip()
+            if not line:
+                return
+            heard.requests.append(line)
+            length = 0
+            while True:
+                header = self.rfile.readline(65536).decode("latin-1").strip()
+                if not header:
+                    break
+                name, _, value = header.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value.strip())
+            self.rfile.read(length)
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                b"Content-Length: "
+                + str(len(body)).encode()
+                + b"\r\nConnection: close\r\n\r\n"
+                + body
+            )
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    heard.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield heard
+    finally:
+        server.shutdown()
+        server.server_close()

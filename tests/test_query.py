@@ -205,3 +205,60 @@ def test_projected_variables() -> None:
     assert projected_variables("SELECT * { ?a ?b ?c }") is None
     assert projected_variables("CONSTRUCT { ?a ?b ?c } WHERE { ?a ?b ?c }") is None
     assert projected_variables("# SELECT ?x\nSELECT ?y WHERE { ?y ?p '?z' }") == {"y"}
+
+
+# Output exactly as written, federation off, base IRI -------------------------------
+def test_tsv_keeps_a_last_row_with_nothing_bound(capsys: Any, store_dir: Path) -> None:
+    query = "SELECT ?x WHERE { VALUES ?x { 1 UNDEF } }"
+    code, out, _ = cli(capsys, store_dir, "query", "-e", query, "--format", "tsv")
+    assert code == 0
+    assert out == "?x\n1\n\n"
+
+
+def test_json_on_a_construct_is_json_ld(capsys: Any, store_dir: Path) -> None:
+    query = (
+        "CONSTRUCT { ?c kg:iso3166Alpha2 ?code } WHERE { ?c a kg:Country ; kg:iso3166Alpha2 ?code }"
+    )
+    code, out, _ = cli(capsys, store_dir, "query", "-e", query, "--format", "json")
+    assert code == 0
+    triples = list(ox.parse(out.encode(), format=ox.RdfFormat.JSON_LD))
+    codes = {(t.subject.value.rsplit("/", 1)[1], t.object.value) for t in triples}
+    assert ("china", "CN") in codes and len(codes) == len(triples) >= 5
+
+
+def test_relative_iris_resolve_against_the_base(capsys: Any, store_dir: Path) -> None:
+    query = "SELECT ?x WHERE { BIND(<s> AS ?x) }"
+    code, out, _ = cli(capsys, store_dir, "query", "-e", query, "--format", "csv")
+    assert code == 0
+    assert out.splitlines()[1] == Path.cwd().resolve().as_uri() + "/s"
+    code, out, _ = cli(
+        capsys,
+        store_dir,
+        "query",
+        "-e",
+        query,
+        "--format",
+        "csv",
+        "--base",
+        "http://example.org/a/",
+    )
+    assert out.splitlines()[1] == "http://example.org/a/s"
+
+
+def test_service_is_refused_on_the_embedded_store(capsys: Any, store_dir: Path) -> None:
+    from serving import listener
+
+    with listener() as heard:
+        query = f"SELECT * WHERE {{ SERVICE <{heard.url}/x> {{ ?s ?p ?o }} }}"
+        code, _, err = cli(capsys, store_dir, "query", "-e", query)
+        assert_one_line_error(code, err, "SERVICE", heard.url, "--allow-service")
+        text = 'SELECT ?x WHERE { BIND("SERVICE <http://127.0.0.1/>" AS ?x) }'
+        code, out, _ = cli(capsys, store_dir, "query", "-e", text, "--format", "csv")
+        assert code == 0 and "SERVICE" in out
+        assert heard.requests == []
+        code, out, err = cli(
+            capsys, store_dir, "query", "-e", query, "--allow-service", heard.url + "/"
+        )
+        assert code == 0, err  # allowed: the request is made, its (empty) answer shown
+        assert "(0 rows)" in out
+        assert heard.requests and heard.requests[0].startswith("POST /x")

@@ -262,6 +262,13 @@ def test_service_description(server: Server) -> None:
     )
     found = [(row["endpoint"].value, row["lang"].value) for row in rows]
     assert found == [(server.url + "/sparql", sd + "SPARQL11Query")]
+    formats = {
+        row["f"].value for row in store.query(f"SELECT ?f WHERE {{ ?s <{sd}resultFormat> ?f }}")
+    }
+    from kgtool.formats import FORMATS
+
+    assert formats == {f.w3c_iri for f in FORMATS if f.media_types}
+    assert len(formats) == 10  # 4 results formats, 6 RDF syntaxes
     nt = requests.get(server.url + "/sparql", headers={"Accept": "application/n-triples"})
     assert nt.headers["content-type"].startswith("application/n-triples")
     assert len(list(ox.parse(nt.content, format=ox.RdfFormat.N_TRIPLES))) == len(store)
@@ -341,7 +348,9 @@ def test_json_error_shape(server: Server, path: str, params: dict, status: int) 
 
 
 def test_method_not_allowed_is_json(server: Server) -> None:
-    _error(requests.delete(server.url + "/api/queries"), 405)
+    response = requests.delete(server.url + "/api/queries")
+    _error(response, 405)
+    assert "GET" in response.headers["allow"]
 
 
 def test_access_log_is_one_json_line_per_request(server: Server) -> None:
@@ -383,3 +392,24 @@ def test_graceful_shutdown_answers_requests_in_flight(tmp_path: Path, stop: int)
             assert slow.result(timeout=30).status_code == 503
         assert other.process.wait(30) == 0
     assert "stopped" in other.log.read_text(encoding="utf-8")
+
+
+def test_a_worker_that_dies_is_reported_with_what_happened(server: Server) -> None:
+    import threading
+
+    from kgtool.errors import QueryError
+    from kgtool.server.runner import Limits, ProcessBackend
+
+    backend = ProcessBackend(server.project.root, server.project.store_path, size=1)
+    try:
+        worker = backend._idle.queue[0]
+        worker.wait_ready(60)
+        threading.Timer(0.5, worker.process.kill).start()
+        with pytest.raises(QueryError) as caught:
+            backend.run(HEAVY, {}, Limits(), 30, {})
+        assert "was killed by SIGKILL" in str(caught.value)
+        assert "ran out of stack or memory" in str(caught.value)
+        answer = backend.run("ASK { ?s ?p ?o }", {}, Limits(), 30, {})  # a new worker
+        assert answer.boolean is True
+    finally:
+        backend.close()

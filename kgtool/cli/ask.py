@@ -6,9 +6,9 @@ import click
 
 from kgtool.cli.common import State, cli, endpoint_option, pass_state
 from kgtool.errors import QueryError
-from kgtool.results import GRAPH_FORMATS, SELECT_FORMATS
+from kgtool.formats import GRAPH, SOLUTIONS, names
 
-FORMATS = tuple(dict.fromkeys((*SELECT_FORMATS, *GRAPH_FORMATS)))
+FORMATS = names()
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -81,8 +81,23 @@ def list_queries_command(state: State, fmt: str) -> None:
     type=click.Choice(FORMATS),
     default="table",
     show_default=True,
-    help="table/csv/tsv/json/sparql-json/sparql-xml for SELECT and ASK; "
-    "ttl/nt/jsonld for CONSTRUCT and DESCRIBE.",
+    help=f"{'/'.join(names(SOLUTIONS))} for SELECT and ASK; "
+    f"{'/'.join(names(GRAPH))} for CONSTRUCT and DESCRIBE (json: JSON-LD, table: Turtle).",
+)
+@click.option(
+    "--allow-service",
+    "allowed_services",
+    multiple=True,
+    metavar="URL-PREFIX",
+    help="Let SERVICE fetch from addresses starting with this prefix (repeatable); "
+    "federation is off otherwise.",
+)
+@click.option(
+    "--base",
+    "base_iri",
+    metavar="IRI",
+    help="Base IRI for relative IRIs in the query (default: the .rq file's file: URL, "
+    "or the current folder's for -e).",
 )
 @endpoint_option
 @pass_state
@@ -92,6 +107,8 @@ def query(
     expression: str | None,
     params: tuple[str, ...],
     fmt: str,
+    allowed_services: tuple[str, ...],
+    base_iri: str | None,
     endpoint: str | None,
 ) -> None:
     """Run a named query, a .rq file, or SPARQL given with -e.
@@ -104,6 +121,7 @@ def query(
       kgtool query -e 'SELECT ?c WHERE { ?c a kg:Claim } LIMIT 5'
 
     Parameters are bound as RDF terms, never pasted into the query text.
+    SERVICE (federation) is refused unless --allow-service allows its address.
     The usual prefixes (kg:, ent:, clm:, prov:, oa:, schema:, skos:, xsd: …)
     are predeclared for -e.
     """
@@ -114,14 +132,20 @@ def query(
             "give a query NAME (or FILE.rq) or -e SPARQL, not both or neither",
             hint="run 'kgtool queries' to list the named queries",
         )
+    from kgtool.query import LocalExecutor
+
     executor = state.executor(endpoint)
+    if isinstance(executor, LocalExecutor):
+        executor.allowed_services = allowed_services
+        executor.base_iri = base_iri
     if expression is not None:
         if params:
             raise QueryError("--param applies to named queries only")
         result = run_text(expression, executor=executor, origin="<expression>")
     else:
         result = run(name, _parse_params(params), executor=executor, project=state.project)
-    click.echo(result.serialize(fmt).rstrip("\n"))
+    text = result.serialize(fmt)  # written as it is: a last empty line can be a row (TSV)
+    click.echo(text, nl=not text.endswith("\n"))
 
 
 @cli.command()

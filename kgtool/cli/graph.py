@@ -9,6 +9,7 @@ import click
 
 from kgtool.cli.common import State, cli, endpoint_option, pass_state
 from kgtool.errors import ValidationFailed
+from kgtool.formats import GRAPH, help_text, names
 
 ENGINES = ("pyshacl", "sparql")
 
@@ -85,10 +86,10 @@ def validate(state: State, fmt: str, engine: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["ttl", "nt", "trig", "nq", "jsonld", "rdfxml"]),
+    type=click.Choice(names(GRAPH, aliases=False)),
     default="ttl",
     show_default=True,
-    help="RDF format.",
+    help="RDF format: " + help_text(GRAPH) + ".",
 )
 @click.option(
     "--graph",

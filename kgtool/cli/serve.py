@@ -29,6 +29,39 @@ from kgtool.errors import ProjectError
     help="Most rows (or triples) a result may have; more is refused with 413.",
 )
 @click.option(
+    "--max-answer-bytes",
+    type=click.IntRange(min=1024),
+    default=32 * 1024 * 1024,
+    show_default=True,
+    metavar="N",
+    help="Most bytes an answer may have; more is refused with 413, never cut.",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1024),
+    default=1024 * 1024,
+    show_default=True,
+    metavar="N",
+    help="Most bytes a request body may have; more is refused with 413.",
+)
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="S",
+    help="Seconds a client has to send a whole request (headers and body); "
+    "later the connection is closed.",
+)
+@click.option(
+    "--allow-service",
+    "allowed_services",
+    multiple=True,
+    metavar="URL-PREFIX",
+    help="Let SERVICE clauses fetch from addresses starting with this prefix "
+    "(repeatable). Without it, a query with SERVICE is refused (400).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=0),
     default=2,
@@ -56,6 +89,10 @@ def serve(
     endpoint: str | None,
     query_timeout: float,
     max_results: int,
+    max_answer_bytes: int,
+    max_body: int,
+    read_timeout: float,
+    allowed_services: tuple[str, ...],
     workers: int,
     root_path: str,
     forwarded_allow_ips: str,
@@ -70,6 +107,10 @@ def serve(
       /api/why?target=IRI     provenance of a claim or entity (JSON)
       /api/search?q=TEXT      entities and claims by label or quote
       /  /entity  /claim  /query   web pages
+
+    Safe by default: read-only, no SERVICE federation (see --allow-service),
+    bodies up to --max-body, answers up to --max-results rows and
+    --max-answer-bytes bytes, requests read within --read-timeout.
 
     Each request is logged on stderr as one JSON line. Ctrl-C (SIGINT) or
     SIGTERM stops the server after the requests in flight have finished.
@@ -102,6 +143,9 @@ def serve(
         query_timeout=query_timeout,
         max_results=max_results,
         workers=workers,
+        max_answer_bytes=max_answer_bytes,
+        max_body=max_body,
+        allowed_services=allowed_services,
     )
     access = logging.getLogger("kgtool.access")
     if not access.handlers:
@@ -111,8 +155,11 @@ def serve(
         access.setLevel(logging.INFO)
         access.propagate = False
     state.progress(f"serving on http://{host}:{port}{root_path}/ (Ctrl-C to stop)")
+    from kgtool.server.http import protocol_class
+
     config = uvicorn.Config(
         app,
+        http=protocol_class(read_timeout),
         host=host,
         port=port,
         root_path=root_path,

@@ -1,53 +1,20 @@
 """The JSON API: named queries, provenance of a claim or entity, search.
 
 Every route answers JSON; every error has the shape
-``{"error": {"status": N, "message": "..."}}`` (see :func:`kgtool.server.app.error_response`).
+``{"error": {"status": N, "message": "..."}}`` (see :func:`kgtool.server.responses.error_response`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kgtool.errors import NotFoundError, QueryError
+from kgtool.errors import QueryError
+from kgtool.server.catalog import describe, find_named, named_queries
+from kgtool.server.responses import client_input
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
-
-    from kgtool.query import NamedQuery
-
-
-def named_queries(request: Request) -> list[NamedQuery]:
-    """The project's named queries (none when the app has no project)."""
-    from kgtool.query import list_queries
-
-    project = request.app.state.project
-    return list_queries(project.queries_dir) if project is not None else []
-
-
-def describe(query: NamedQuery) -> dict[str, Any]:
-    return {
-        "name": query.name,
-        "title": query.title,
-        "description": query.description,
-        "competency": list(query.competency),
-        "params": [
-            {
-                "name": p.name,
-                "type": p.type,
-                "default": p.default,
-                "description": p.description,
-            }
-            for p in query.parameters
-        ],
-    }
-
-
-def find_named(request: Request, name: str) -> NamedQuery:
-    for query in named_queries(request):
-        if query.name == name:
-            return query
-    raise NotFoundError(f"no named query '{name}'", hint="GET /api/queries lists them")
 
 
 def result_json(result: Any) -> dict[str, Any]:
@@ -89,7 +56,9 @@ async def run_query(request: Request) -> Response:
     query = find_named(request, request.path_params["name"])
     params = dict(request.query_params)
     executor = request.app.state.executor
-    result = await run_in_threadpool(run, query, params, executor=executor)
+    result = await run_in_threadpool(
+        client_input, "a parameter", run, query, params, executor=executor
+    )
     return JSONResponse({"query": query.name, **result_json(result)})
 
 
@@ -110,10 +79,16 @@ async def why(request: Request) -> Response:
 
     provenance = optional_module("kgtool.provenance")
     if provenance is None:
-        from kgtool.server.app import error_response
+        from kgtool.server.responses import error_response
 
         return error_response(501, "provenance is not available in this version of kgtool")
-    explanation = await run_in_threadpool(provenance.explain, target, request.app.state.executor)
+    explanation = await run_in_threadpool(
+        client_input,
+        f"the target {target!r}",
+        provenance.explain,
+        target,
+        request.app.state.executor,
+    )
     return JSONResponse(_as_json(explanation))
 
 
@@ -139,6 +114,6 @@ async def search(request: Request) -> Response:
 
 
 async def not_found(request: Request) -> Response:
-    from kgtool.server.app import error_response
+    from kgtool.server.responses import error_response
 
     return error_response(404, f"no API route {request.url.path}")

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from kgtool.errors import KgtoolError, NotFoundError, RemoteError, StoreError
+from kgtool.errors import KgtoolError, RequestTooLarge
+from kgtool.server.responses import error_response, status_of
 from kgtool.server.runner import (
+    DEFAULT_MAX_ANSWER_BYTES,
     DEFAULT_MAX_RESULTS,
     DEFAULT_TIMEOUT,
     GuardedExecutor,
-    QueryTimeout,
-    ResultTooLarge,
-    UpdateForbidden,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +32,8 @@ if TYPE_CHECKING:
     from kgtool.project import Project
 
 ACCESS_LOG = logging.getLogger("kgtool.access")
+#: the largest request body accepted (a query, a form); more is refused with 413
+DEFAULT_MAX_BODY = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -42,28 +43,9 @@ class Settings:
     query_timeout: float
     max_results: int
     backend: str
-
-
-def status_of(error: Exception) -> int:
-    """The HTTP status that matches a kgtool error."""
-    for kind, status in (
-        (UpdateForbidden, 403),
-        (QueryTimeout, 503),
-        (ResultTooLarge, 413),
-        (NotFoundError, 404),
-        (RemoteError, 502),
-        (StoreError, 503),
-    ):
-        if isinstance(error, kind):
-            return status
-    return 400 if isinstance(error, KgtoolError) else 500
-
-
-def error_response(status: int, message: str) -> Response:
-    """The one JSON error shape of every API route: {"error": {"status", "message"}}."""
-    from starlette.responses import JSONResponse
-
-    return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
+    max_body: int = DEFAULT_MAX_BODY
+    allowed_services: tuple[str, ...] = ()
 
 
 def _wants_html(request: Request) -> bool:
@@ -86,13 +68,69 @@ async def _handle_error(request: Request, error: Exception) -> Response:
 async def _handle_http(request: Request, error: Any) -> Response:
     status = int(getattr(error, "status_code", 500))
     message = str(getattr(error, "detail", "")) or "error"
+    headers = dict(getattr(error, "headers", None) or {})
     if status == 404:
         message = f"no such page: {request.url.path}"
+    if status == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+        if "Allow" in headers:
+            message += f" (allowed: {headers['Allow']})"
     if _wants_html(request):
         from kgtool.server.pages import render
 
-        return render(request, "error.html", {"status": status, "message": message}, status)
-    return error_response(status, message)
+        response = render(request, "error.html", {"status": status, "message": message}, status)
+        response.headers.update(headers)
+        return response
+    return error_response(status, message, headers)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body over ``limit`` bytes with 413.
+
+    A declared Content-Length over the limit is refused before anything is
+    read; a body without one (chunked) is counted as it arrives, and the
+    route reading it gets :class:`RequestTooLarge` at the first byte past the
+    limit, so no more than ``limit`` bytes are ever held.
+    """
+
+    def __init__(self, app: Any, limit: int = DEFAULT_MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    def _refusal(self) -> RequestTooLarge:
+        return RequestTooLarge(
+            f"the request body is larger than {self.limit} bytes, the limit of this server",
+            hint="send a shorter query, or ask the operator for a larger --max-body",
+        )
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared > self.limit or declared < 0:
+                    message = str(self._refusal()) if declared > 0 else "bad Content-Length header"
+                    status = 413 if declared > 0 else 400
+                    response = error_response(status, message, {"Connection": "close"})
+                    await response(scope, receive, send)
+                    return
+        received = 0
+
+        async def limited() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise self._refusal()
+            return message
+
+        await self.app(scope, limited, send)
 
 
 class AccessLog:
@@ -138,12 +176,18 @@ def create_app(
     query_timeout: float = DEFAULT_TIMEOUT,
     max_results: int = DEFAULT_MAX_RESULTS,
     workers: int = 2,
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+    max_body: int = DEFAULT_MAX_BODY,
+    allowed_services: tuple[str, ...] = (),
 ) -> Starlette:
     """The Starlette app over ``executor`` (a LocalExecutor or a remote Endpoint).
 
     ``project`` supplies the named queries of ``/api/queries`` and the query
     page (default: the executor's own project, if it has one). ``workers`` is
     the number of query processes for an embedded store on disk (0: threads).
+    Limits: ``max_results`` rows, ``max_answer_bytes`` bytes of an answer,
+    ``max_body`` bytes of a request. SERVICE is refused unless its address
+    starts with one of ``allowed_services``.
     """
     from contextlib import asynccontextmanager
     from pathlib import Path
@@ -160,7 +204,12 @@ def create_app(
     if project is None:
         project = getattr(getattr(executor, "kgstore", None), "project", None)
     guarded = GuardedExecutor(
-        executor, timeout=query_timeout, max_results=max_results, workers=workers
+        executor,
+        timeout=query_timeout,
+        max_results=max_results,
+        max_answer_bytes=max_answer_bytes,
+        allowed_services=tuple(allowed_services),
+        workers=workers,
     )
 
     @asynccontextmanager
@@ -175,7 +224,7 @@ def create_app(
         Route("/entity", pages.entity),
         Route("/claim", pages.claim),
         Route("/query", pages.query_page),
-        Route("/sparql", sparql.endpoint, methods=["GET", "POST"]),
+        Route("/sparql", sparql.endpoint, methods=["GET", "HEAD", "POST"]),
         Route("/api/queries", api.queries),
         Route("/api/queries/{name}", api.run_query),
         Route("/api/why", api.why),
@@ -187,6 +236,7 @@ def create_app(
         routes.insert(4, Route("/network", pages.network))
     middleware = [
         Middleware(AccessLog),
+        Middleware(BodyLimit, limit=max_body),
         Middleware(
             CORSMiddleware,
             allow_origins=["*"],
@@ -207,5 +257,12 @@ def create_app(
     )
     app.state.executor = guarded
     app.state.project = project
-    app.state.settings = Settings(query_timeout, max_results, guarded.mode)
+    app.state.settings = Settings(
+        query_timeout,
+        max_results,
+        guarded.mode,
+        max_answer_bytes=max_answer_bytes,
+        max_body=max_body,
+        allowed_services=tuple(allowed_services),
+    )
     return app

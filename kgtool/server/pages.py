@@ -274,19 +274,27 @@ async def home(request: Request) -> Response:
 async def entity(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    view = await run_in_threadpool(entity_view, request.app.state.executor, _target(request))
+    from kgtool.server.responses import client_input
+
+    view = await run_in_threadpool(
+        client_input, "the IRI", entity_view, request.app.state.executor, _target(request)
+    )
     return render(request, "entity.html", view)
 
 
 async def claim(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    view = await run_in_threadpool(claim_view, request.app.state.executor, _target(request))
+    from kgtool.server.responses import client_input
+
+    view = await run_in_threadpool(
+        client_input, "the IRI", claim_view, request.app.state.executor, _target(request)
+    )
     return render(request, "claim.html", view)
 
 
 async def query_page(request: Request) -> Response:
-    from kgtool.server.api import describe, named_queries
+    from kgtool.server.catalog import describe, named_queries
 
     examples = [{**describe(q), "text": q.text} for q in named_queries(request)]
     settings = request.app.state.settings
