@@ -19,6 +19,8 @@ from kgtool.errors import ProjectError
 
 GRAPH_BASE = "https://w3id.org/kgtool/graph/"
 RDF_SUFFIXES = {".ttl": "text/turtle", ".nt": "application/n-triples"}
+#: claim sheets under graph/, compiled to RDF when loaded (kgtool.authoring)
+SHEET_SUFFIX = ".yaml"
 SHAPES_FILE = "ontology/shapes.ttl"
 
 NAMESPACES: dict[str, str] = {
@@ -147,7 +149,7 @@ class Project:
 
     def _input_paths(self) -> tuple[list[str], list[str]]:
         """(RDF files, source texts) as strings, from one walk of ``graph/``."""
-        found = _walk(str(self.graph_dir), {*RDF_SUFFIXES, ".txt"})
+        found = _walk(str(self.graph_dir), {*RDF_SUFFIXES, SHEET_SUFFIX, ".txt"})
         rdf = [path for path in found if not path.endswith(".txt")]
         texts = [path for path in found if path.endswith(".txt")]
         return [*_walk(str(self.ontology_dir), RDF_SUFFIXES), *rdf], texts
@@ -196,10 +198,20 @@ class Project:
         known = known or {}
         root = str(self.root)
         rdf, texts = self._input_paths()
+        sheets: list[tuple[str, str, list[int] | None]] = []
+        others = hashlib.sha256()
         for path in [*rdf, *texts]:  # strings, not Paths: thousands of inputs
             rel = path[len(root) + 1 :].replace(os.sep, "/")
             stamp = file_stamp(path)
             digest, old_stamp = known.get(rel, ("", None))
+            if path.endswith(SHEET_SUFFIX):  # compiled against every other input: see below
+                sheets.append((rel, sha256_file(path), stamp))
+                continue
             if not digest or stamp is None or old_stamp is None or list(old_stamp) != stamp:
                 digest = sha256_file(path)
+            others.update(f"{rel} {digest}\n".encode())
             yield rel, digest, stamp
+        for rel, digest, _stamp in sheets:  # a sheet's graph changes with any input it reads
+            others.update(f"{rel} {digest}\n".encode())
+        for rel, digest, stamp in sheets:
+            yield rel, hashlib.sha256(f"{digest} {others.hexdigest()}".encode()).hexdigest(), stamp

@@ -13,7 +13,14 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import InputError
-from kgtool.project import GRAPH_BASE, NAMESPACES, SHAPES_FILE, Project, sha256_file
+from kgtool.project import (
+    GRAPH_BASE,
+    NAMESPACES,
+    SHAPES_FILE,
+    SHEET_SUFFIX,
+    Project,
+    sha256_file,
+)
 
 if TYPE_CHECKING:
     from kgtool.store import KgStore
@@ -116,6 +123,10 @@ class FileIndex:
                     found.add(self.graphs[graph])
                 elif self.other_graphs and graph and graph.startswith(GRAPH_BASE):
                     found.add(graph[len(GRAPH_BASE) :])
+        if any(path.endswith(SHEET_SUFFIX) for path in found):  # name the sheet's line too
+            from kgtool.authoring.compile import sheet_line
+
+            found = {sheet_line(project, path, node.value) for path in found}
         self.found[node] = tuple(sorted(found))
         return self.found[node]
 
