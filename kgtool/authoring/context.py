@@ -69,7 +69,7 @@ class Context:
     concepts: dict[str, set[str]] = field(default_factory=dict)  # name -> concept IRIs
     in_scheme: dict[str, set[str]] = field(default_factory=dict)  # concept -> its schemes
     sources: dict[str, SourceInfo] = field(default_factory=dict)
-    source_triples: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    definitions: dict[str, str] = field(default_factory=dict)  # term -> skos:definition
 
     # --- classes ---------------------------------------------------------------
 
@@ -277,6 +277,8 @@ def _index_labels(ctx: Context, quads: list[ox.Quad]) -> None:
     concept = SKOS + "Concept"
     for q in quads:
         p = q.predicate.value
+        if p == SKOS + "definition":
+            ctx.definitions.setdefault(q.subject.value, q.object.value)
         if p == SKOS + "inScheme":
             ctx.in_scheme.setdefault(q.subject.value, set()).add(q.object.value)
         if p not in label_props or not _named(q.subject):

@@ -282,11 +282,11 @@ class FactWriter:
         stated = " ".join(stated_item.text().split())
         self.out.iri(self.fact, prop, node)
         self.out.located(node, item.line, item.column)
-        span = self._stated_span(stated, stated_item, prop)
         if range_ == KG + "TimeSpec":
             self._time(node, stated, item)
         else:
             self._amount(node, range_, stated, item)
+        span = self._stated_span(stated, stated_item, prop)
         if span:
             self._anchor(prop, node, None, *span, stated_item)
 
