@@ -185,13 +185,16 @@ def load_context(project: Project) -> Context:
 def _read(project: Project) -> Context:
     import pyoxigraph as ox
 
-    from kgtool.store import load_file
+    from kgtool.store import parse_error
 
-    store = ox.Store()
-    for path in context_files(project):
-        load_file(store, project, path, bulk=False)
+    quads: list[ox.Quad] = []
+    for path in context_files(project):  # read here, not into the store: a scratch copy
+        fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
+        try:
+            quads += ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        except SyntaxError as error:
+            raise parse_error(error, project.relative(path)) from None
     ctx = Context()
-    quads = list(store.quads_for_pattern(None, None, None))
     _index_classes(ctx, quads)
     _index_properties(ctx, quads)
     _index_labels(ctx, quads)
