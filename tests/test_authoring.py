@@ -301,3 +301,51 @@ def test_relative_time_without_a_date_is_refused(project_copy: Project, capsys: 
     assert run(project_copy, "build") == 2
     err = capsys.readouterr().err
     assert "no publication date" in err and "harbour-2026-03-02.yaml:" in err
+
+
+NEW_KIND = """
+kg:PortCall a owl:Class ; rdfs:subClassOf kg:Fact ;
+    rdfs:label "port call"@en ; skos:definition "Goods landed at a country's ports."@en .
+kg:port a owl:ObjectProperty , owl:FunctionalProperty ; rdfs:subPropertyOf kg:involves ;
+    rdfs:label "port"@en ; skos:definition "The country of the port."@en ;
+    rdfs:domain kg:Fact ; rdfs:range kg:Country .
+kg:cargoValue a owl:ObjectProperty , owl:FunctionalProperty ;
+    rdfs:label "cargo value"@en ; skos:definition "What the cargo was worth."@en ;
+    rdfs:domain kg:PortCall ; rdfs:range schema:MonetaryAmount .
+"""
+NEW_SHAPE = """
+kgsh:PortCallShape a sh:NodeShape ; sh:targetClass kg:PortCall ;
+    sh:property [ sh:path kg:port ; sh:minCount 1 ; sh:class kg:Country ;
+                  sh:message "A port call has one kg:port, a kg:Country."@en ] .
+"""
+
+
+def test_a_new_kind_of_fact_needs_no_python(project_copy: Project, capsys: Any) -> None:
+    """A fact class and its properties added to ontology/ are usable in a sheet at once."""
+    with (project_copy.ontology_dir / "kgtool.ttl").open("a", encoding="utf-8") as handle:
+        handle.write(NEW_KIND)
+    with (project_copy.ontology_dir / "shapes.ttl").open("a", encoding="utf-8") as handle:
+        handle.write(NEW_SHAPE)
+    article = str(FIXTURES / "harbour-2026-03-02.txt")
+    assert run(project_copy, "add", "source", article, "--published", "2026-03-02",
+               "--author", "Mina Cho") == 0  # fmt: skip
+    (project_copy.graph_dir / "claims" / "ports.yaml").write_text(
+        "source: harbour-2026-03-02\nid-prefix: port-\nclaims:\n"
+        "  - quote: Japan shipped 3.2 million tons of iron ore worth nearly $410 million to"
+        " South Korea\n    PortCall: {port: South Korea, cargoValue: nearly $410 million}\n",
+        encoding="utf-8",
+    )
+    assert run(project_copy, "build") == 0
+    triples = compiled("graph/claims/ports.yaml", project_copy.root)
+    fact, value = f"<{CLM}port-01-fact>", f"<{CLM}port-01-value>"
+    assert f"{fact} <{KG}port> <https://w3id.org/kgtool/entity/south-korea>" in triples
+    assert (
+        f'{value} <http://schema.org/maxValue> "410000000"^^<http://www.w3.org/2001/XMLSchema#decimal>'
+        in triples
+    )
+    # and the shape of the new class is enforced: a port call without its port
+    sheet = project_copy.graph_dir / "claims" / "ports.yaml"
+    sheet.write_text(sheet.read_text("utf-8").replace("port: South Korea, ", ""), "utf-8")
+    capsys.readouterr()
+    assert run(project_copy, "build") == 1
+    assert "graph/claims/ports.yaml:5:" in capsys.readouterr().out
