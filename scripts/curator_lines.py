@@ -2,7 +2,8 @@
 
 Counts non-blank, non-comment lines. Before: the claims Turtle kept in
 tests/fixtures/authoring/ (the graph's claims as they were written by hand),
-split at each claim's first line. After: the sheet's claim items.
+split at each claim's first line. After: the shipped sheet's claim items
+(one property per line), and the fictional article's sheet (one line per fact).
 """
 
 from __future__ import annotations
@@ -43,12 +44,26 @@ def sheet_lines(path: Path) -> list[int]:
 def main() -> int:
     before = turtle_lines(ROOT / "tests/fixtures/authoring/koreatimes-2014-07-27.claims.ttl")
     after = sheet_lines(ROOT / "graph/claims/koreatimes-2014-07-27.yaml")
-    for name, counts in (("Turtle (before)", before), ("sheet (after)", after)):
+    fiction = sheet_lines(ROOT / "tests/fixtures/authoring/harbour-2026-03-02.yaml")
+    for name, counts in (
+        ("Turtle (before)", before),
+        ("sheet (after)", after),
+        ("new article sheet", fiction),
+    ):
         mean = sum(counts) / len(counts)
         print(
             f"{name:16} {len(counts)} claims, {sum(counts)} lines, {mean:.1f} per claim "
             f"(min {min(counts)}, max {max(counts)})"
         )
+    old = ROOT / "tests/fixtures/authoring/koreatimes-2014-07-27.mentions.ttl"
+    lines = [ln for ln in old.read_text("utf-8").splitlines()
+             if ln.strip() and not ln.startswith(("#", "@prefix"))]  # fmt: skip
+    mentions = sum(1 for ln in lines if " a kg:Mention" in ln)
+    written = sheet_lines(ROOT / "graph/mentions/koreatimes-2014-07-27.yaml")
+    print(
+        f"mentions: Turtle {len(lines) / mentions:.1f} lines each ({mentions} mentions), "
+        f"sheet {sum(written) / mentions:.1f} ({len(written)} lines)"
+    )
     return 0
 
 
