@@ -44,7 +44,10 @@ def closest_passages(text: str, quote: str, count: int = 3) -> list[tuple[int, i
             scored.append((fuzz.ratio(quote, window), at))
     scored.sort(key=lambda item: (-item[0], item[1]))
     chosen: list[tuple[int, int, float]] = []
+    floor = max(50.0, scored[0][0] - 30) if scored else 0.0  # the best, and any close to it
     for score, at in scored:
+        if chosen and score < floor:
+            break
         end = min(len(text), at + width)
         if all(end <= s or at >= e for s, e, _ in chosen):
             chosen.append((at, end, round(score, 1)))
