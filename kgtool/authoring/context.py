@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kgtool.project import NAMESPACES, RDF_SUFFIXES, Project, sha256_file
+from kgtool.project import NAMESPACES, RDF_SUFFIXES, Project
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -161,10 +161,16 @@ def context_files(project: Project) -> list[Path]:
 
 
 def context_digest(project: Project) -> str:
-    """A digest of every input the context is read from, texts included."""
+    """A digest of the stat stamps of every input the context is read from, texts included.
+
+    Stamps, not contents: every sheet of a build asks, so this must cost a stat per
+    file, not a read; an edited or replaced file always has a new ctime or inode.
+    """
     digest = hashlib.sha256()
     for path in [*context_files(project), *project.source_text_files()]:
-        digest.update(f"{project.relative(path)}\0{sha256_file(path)}\n".encode())
+        info = os.stat(path)
+        stamp = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        digest.update(f"{project.relative(path)}\0{stamp}\n".encode())
     return digest.hexdigest()
 
 

@@ -9,6 +9,8 @@ refers to two entities gives two mentions).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kgtool.authoring.context import KG, Context, SourceInfo
 from kgtool.authoring.locate import closest_passages, occurrences, snippet
 from kgtool.authoring.sheet import Item, Sheet, SheetError, read_sheet
@@ -95,15 +97,32 @@ def spans_of_source(project: Project, ctx: Context, info: SourceInfo, skip: str)
     for path in project.rdf_files():
         if path.suffix not in SHEET_SUFFIXES or project.relative(path) == skip:
             continue
-        try:
-            other = read_sheet(path, project.relative(path))
-        except SheetError:
-            continue  # that sheet reports its own error when it is compiled
-        source = other.root.get("source")
-        if other.root.get("mentions") is None or source is None:
+        other = _mention_sheet(path, project.relative(path))
+        if other is None:
             continue
-        name = source.text()
-        if info.iri.endswith("/" + name) or name in (info.iri, info.local_path):
+        name = other.root.get("source")
+        assert name is not None
+        if info.iri.endswith("/" + name.text()) or name.text() in (info.iri, info.local_path):
             for iri, places in compile_mentions(other, ctx, info, None).items():
                 spans.setdefault(iri, []).extend(places)
     return spans
+
+
+_SHEETS: dict[str, tuple[tuple[int, int, int, int], Sheet | None]] = {}
+
+
+def _mention_sheet(path: Path, shown: str) -> Sheet | None:
+    """The sheet at ``path`` if it lists mentions (parsed once while the file is unchanged)."""
+    info = path.stat()
+    stamp = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    cached = _SHEETS.get(shown)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        sheet: Sheet | None = read_sheet(path, shown)
+    except SheetError:
+        sheet = None  # that sheet reports its own error when it is compiled
+    if sheet is not None and (sheet.root.get("mentions") is None or not sheet.root.get("source")):
+        sheet = None
+    _SHEETS[shown] = (stamp, sheet)
+    return sheet
