@@ -349,3 +349,21 @@ def test_a_new_kind_of_fact_needs_no_python(project_copy: Project, capsys: Any) 
     capsys.readouterr()
     assert run(project_copy, "build") == 1
     assert "graph/claims/ports.yaml:5:" in capsys.readouterr().out
+
+
+def test_add_source_is_deterministic_and_replaces_only_when_asked(project_copy: Project) -> None:
+    article = str(FIXTURES / "harbour-2026-03-02.html")
+    rdf = project_copy.graph_dir / "sources" / "harbour-2026-03-02.source.ttl"
+    assert run(project_copy, "add", "source", article) == 0
+    first = rdf.read_bytes()
+    assert b'schema:headline "Iron ore and coal keep Seoul\'s harbours busy"@en' in first
+    assert b"ent:mina-cho" in first and b"ent:the-harbour-ledger" in first
+    assert b'"2026-03-02T00:00:00Z"^^xsd:dateTime' in first  # the page gives the day only
+    assert run(project_copy, "add", "source", article, "--replace") == 0
+    assert rdf.read_bytes() == first
+    assert (
+        run(project_copy, "add", "source", article, "--replace", "--author", "Kang Hyun-kyung") == 0
+    )
+    replaced = rdf.read_bytes()
+    assert b"schema:author ent:kang-hyun-kyung" in replaced
+    assert b"ent:mina-cho" not in replaced  # a known author is found by label, not created

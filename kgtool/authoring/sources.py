@@ -19,6 +19,9 @@ from kgtool.authoring.context import load_context
 from kgtool.errors import InputError
 from kgtool.project import Project
 
+AGENT = "https://w3id.org/kgtool/ontology#Agent"
+ENT = "https://w3id.org/kgtool/entity/"
+
 
 @dataclass
 class Metadata:
@@ -138,7 +141,7 @@ def add_source(project: Project, file: Path, *, given: Metadata, replace: bool =
             path=shown,
             hint="pass --replace to replace it (its claims are not re-anchored)",
         )
-    ttl, created = _turtle(project, name, text, data, meta, media, shown)
+    ttl, created = _turtle(project, name, text, data, meta, media, shown, _defined_in(rdf_path))
     folder.mkdir(parents=True, exist_ok=True)
     text_path.write_bytes(data)
     rdf_path.write_text(ttl, encoding="utf-8")
@@ -146,8 +149,29 @@ def add_source(project: Project, file: Path, *, given: Metadata, replace: bool =
     return Added(iri, text_path, rdf_path, len(text), created)
 
 
+def _defined_in(path: Path) -> set[str]:
+    """The entities a source file being replaced defines: they are written again, not reused."""
+    import pyoxigraph as ox
+
+    if not path.is_file():
+        return set()
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    return {
+        t.subject.value
+        for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+        if t.predicate.value == rdf_type
+    }
+
+
 def _turtle(
-    project: Project, name: str, text: str, data: bytes, meta: Metadata, media: str, shown: str
+    project: Project,
+    name: str,
+    text: str,
+    data: bytes,
+    meta: Metadata,
+    media: str,
+    shown: str,
+    replaced: set[str],
 ) -> tuple[str, list[str]]:
     ctx = load_context(project)
     lines = [
@@ -172,11 +196,10 @@ def _turtle(
         ("author", meta.authors, "kg:Person"),
     ):
         for who in names:
-            found = sorted(
-                i for i in ctx.lookup(who) if ctx.is_a(i, "https://w3id.org/kgtool/ontology#Agent")
-            )
+            found = sorted(i for i in ctx.lookup(who) if ctx.is_a(i, AGENT) and i not in replaced)
             if found:
-                body.append(f"schema:{role} <{found[0]}>")
+                curie = found[0].replace(ENT, "ent:") if found[0].startswith(ENT) else None
+                body.append(f"schema:{role} {curie or '<' + found[0] + '>'}")
                 continue
             local = slug(who)
             body.append(f"schema:{role} ent:{local}")
