@@ -245,6 +245,15 @@ def _rdflib_graphs(kgstore: KgStore) -> tuple[Any, Any]:
     return data, shapes
 
 
+def _with_sheet_lines(kgstore: KgStore, node: str, files: list[str]) -> tuple[str, ...]:
+    """Files of a node, a claim sheet with the line and column the node was written at."""
+    if not any(path.endswith(SHEET_SUFFIX) for path in files):
+        return tuple(files)
+    from kgtool.authoring.compile import sheet_line
+
+    return tuple(sorted(sheet_line(kgstore.project, path, node) for path in files))
+
+
 def validate_with_pyshacl(kgstore: KgStore) -> list[ValidationResult]:
     """The reference engine: pyshacl over rdflib copies of the store's graphs."""
     import pyshacl
@@ -277,7 +286,7 @@ def validate_with_pyshacl(kgstore: KgStore) -> list[ValidationResult]:
                 severity=severity or "Violation",
                 value=one(sh.value),
                 shape=one(sh.sourceShape),
-                files=tuple(kgstore.graph_of_subject(focus)),
+                files=_with_sheet_lines(kgstore, focus, kgstore.graph_of_subject(focus)),
             )
         )
     return results

@@ -367,3 +367,14 @@ def test_add_source_is_deterministic_and_replaces_only_when_asked(project_copy: 
     replaced = rdf.read_bytes()
     assert b"schema:author ent:kang-hyun-kyung" in replaced
     assert b"ent:mina-cho" not in replaced  # a known author is found by label, not created
+
+
+def test_both_engines_name_the_sheet_line(project_copy: Project, capsys: Any) -> None:
+    sheet = project_copy.root / CLAIMS
+    text = sheet.read_text("utf-8")
+    sheet.write_text(text.replace("    by: Korea International Trade Association\n", "", 1))
+    item = text[: text.index("  - id: kt140727-01")].count("\n") + 1
+    for engine in ("sparql", "pyshacl"):
+        capsys.readouterr()
+        assert run(project_copy, "validate", "--engine", engine) == 1
+        assert f"{CLAIMS}:{item}:5" in capsys.readouterr().out, engine
