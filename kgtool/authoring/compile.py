@@ -10,6 +10,7 @@ anchored to its own span inside the claim's quote (a ``kg:ValueAnchor``).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +20,7 @@ from kgtool.authoring.context import (
     PROV,
     RDF,
     RDFS,
-    SCHEMA,
     SHEET_SUFFIXES,
-    SKOS,
-    XSD,
     Context,
     SourceInfo,
     load_context,
@@ -320,8 +318,6 @@ def _fact_key(sheet: Sheet, ctx: Context, item: Item) -> tuple[str, str]:
     kinds = [k for k in (item.keys or {}) if k not in CLAIM_KEYS]
     for key in kinds:
         if key not in classes:
-            import difflib
-
             near = difflib.get_close_matches(key, [*classes, *CLAIM_KEYS], n=3, cutoff=0.5)
             sheet.error(
                 item.key_at[key],
@@ -370,4 +366,4 @@ def _interpreted(sheet: Sheet, ctx: Context, item: Item, fact_class: str) -> set
     return out
 
 
-__all__ = ["SCHEMA", "SKOS", "XSD", "Compiled", "compile_file", "compile_sheet"]
+__all__ = ["Compiled", "compile_file", "compile_sheet", "sheet_line"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from kgtool.authoring.context import KG, RDF, SCHEMA, SKOS, XSD, Context, SourceInfo, local
 from kgtool.authoring.locate import occurrences
@@ -27,9 +26,6 @@ from kgtool.authoring.values import (
     read_quantity,
     read_rate,
 )
-
-if TYPE_CHECKING:
-    pass
 
 TIME = "http://www.w3.org/2006/time#"
 VALUE_SUFFIX = {
