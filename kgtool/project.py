@@ -19,6 +19,8 @@ from kgtool.errors import ProjectError
 
 GRAPH_BASE = "https://w3id.org/kgtool/graph/"
 RDF_SUFFIXES = {".ttl": "text/turtle", ".nt": "application/n-triples"}
+#: claim sheets under graph/, compiled to RDF when loaded (kgtool.authoring)
+SHEET_SUFFIX = ".yaml"
 SHAPES_FILE = "ontology/shapes.ttl"
 
 NAMESPACES: dict[str, str] = {
@@ -147,7 +149,7 @@ class Project:
 
     def _input_paths(self) -> tuple[list[str], list[str]]:
         """(RDF files, source texts) as strings, from one walk of ``graph/``."""
-        found = _walk(str(self.graph_dir), {*RDF_SUFFIXES, ".txt"})
+        found = _walk(str(self.graph_dir), {*RDF_SUFFIXES, SHEET_SUFFIX, ".txt"})
         rdf = [path for path in found if not path.endswith(".txt")]
         texts = [path for path in found if path.endswith(".txt")]
         return [*_walk(str(self.ontology_dir), RDF_SUFFIXES), *rdf], texts
@@ -196,10 +198,34 @@ class Project:
         known = known or {}
         root = str(self.root)
         rdf, texts = self._input_paths()
+        sheets: list[tuple[str, str, list[int] | None, bool]] = []
+        others, same, seen = hashlib.sha256(), True, set()  # same: no input changed
         for path in [*rdf, *texts]:  # strings, not Paths: thousands of inputs
             rel = path[len(root) + 1 :].replace(os.sep, "/")
+            seen.add(rel)
             stamp = file_stamp(path)
             digest, old_stamp = known.get(rel, ("", None))
-            if not digest or stamp is None or old_stamp is None or list(old_stamp) != stamp:
+            settled = bool(digest) and stamp is not None and old_stamp is not None
+            settled = settled and list(old_stamp or ()) == stamp
+            if path.endswith(SHEET_SUFFIX):  # compiled against every other input: see below
+                sheets.append((rel, digest, stamp, settled))
+                same = same and settled
+                continue
+            if not settled:
                 digest = sha256_file(path)
+                same = same and digest == known.get(rel, ("",))[0]
+            others.update(f"{rel} {digest}\n".encode())
             yield rel, digest, stamp
+        same = same and seen == set(known)
+        own = {rel: sha256_file(self.root / rel) for rel, *_ in sheets} if not same else {}
+        for rel in sorted(own):  # a sheet also reads the others (mentions for its claims)
+            others.update(f"{rel} {own[rel]}\n".encode())
+        for rel, digest, stamp, _settled in sheets:
+            if same:  # nothing a sheet reads changed: the recorded digest still holds
+                yield rel, digest, stamp
+                continue
+            yield (
+                rel,
+                hashlib.sha256(f"{own[rel]} {others.hexdigest()}".encode()).hexdigest(),
+                stamp,
+            )

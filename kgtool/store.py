@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import InputError, QueryError, StoreError
 from kgtool.pieces import PieceCache, piece_key, render
-from kgtool.project import GRAPH_BASE, NAMESPACES, Project, sha256_file
+from kgtool.project import GRAPH_BASE, NAMESPACES, SHEET_SUFFIX, Project, sha256_file
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -80,6 +80,12 @@ def load_file(store: ox.Store, project: Project, path: Path, *, bulk: bool) -> N
     target = ox.NamedNode(project.graph_iri(path))
     loader = store.bulk_load if bulk else store.load
     try:
+        if path.suffix == SHEET_SUFFIX:  # a claim sheet: compiled to N-Triples, then loaded
+            from kgtool.authoring.compile import compile_file
+
+            data = compile_file(project, path).ntriples.encode("utf-8")
+            loader(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+            return
         loader(path=str(path), format=fmt, to_graph=target, base_iri=path.resolve().as_uri())
     except SyntaxError as error:
         raise parse_error(error, project.relative(path)) from None

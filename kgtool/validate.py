@@ -13,7 +13,14 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import InputError
-from kgtool.project import GRAPH_BASE, NAMESPACES, SHAPES_FILE, Project, sha256_file
+from kgtool.project import (
+    GRAPH_BASE,
+    NAMESPACES,
+    SHAPES_FILE,
+    SHEET_SUFFIX,
+    Project,
+    sha256_file,
+)
 
 if TYPE_CHECKING:
     from kgtool.store import KgStore
@@ -116,6 +123,10 @@ class FileIndex:
                     found.add(self.graphs[graph])
                 elif self.other_graphs and graph and graph.startswith(GRAPH_BASE):
                     found.add(graph[len(GRAPH_BASE) :])
+        if any(path.endswith(SHEET_SUFFIX) for path in found):  # name the sheet's line too
+            from kgtool.authoring.compile import sheet_line
+
+            found = {sheet_line(project, path, node.value) for path in found}
         self.found[node] = tuple(sorted(found))
         return self.found[node]
 
@@ -234,6 +245,15 @@ def _rdflib_graphs(kgstore: KgStore) -> tuple[Any, Any]:
     return data, shapes
 
 
+def _with_sheet_lines(kgstore: KgStore, node: str, files: list[str]) -> tuple[str, ...]:
+    """Files of a node, a claim sheet with the line and column the node was written at."""
+    if not any(path.endswith(SHEET_SUFFIX) for path in files):
+        return tuple(files)
+    from kgtool.authoring.compile import sheet_line
+
+    return tuple(sorted(sheet_line(kgstore.project, path, node) for path in files))
+
+
 def validate_with_pyshacl(kgstore: KgStore) -> list[ValidationResult]:
     """The reference engine: pyshacl over rdflib copies of the store's graphs."""
     import pyshacl
@@ -266,7 +286,7 @@ def validate_with_pyshacl(kgstore: KgStore) -> list[ValidationResult]:
                 severity=severity or "Violation",
                 value=one(sh.value),
                 shape=one(sh.sourceShape),
-                files=tuple(kgstore.graph_of_subject(focus)),
+                files=_with_sheet_lines(kgstore, focus, kgstore.graph_of_subject(focus)),
             )
         )
     return results

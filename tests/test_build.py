@@ -104,15 +104,12 @@ def test_violation_exits_1_and_keeps_dist(
 ) -> None:
     assert _build(project_copy) == 0
     before = _digests(project_copy.dist_dir)
-    claims = next((project_copy.graph_dir / "claims").glob("*.ttl"))
-    text = claims.read_text()
-    assert "kg:modality kg:Reported" in text
-    claims.write_text(text.replace("kg:modality kg:Reported", 'kg:modality "reported"', 1))
+    _violate(project_copy)
     capsys.readouterr()
     assert _build(project_copy) == 1
     out = capsys.readouterr()
-    assert "kg:modality" in out.out
-    assert "graph/claims/" in out.out
+    assert "modality kg:Reported" in out.out
+    assert "graph/claims/koreatimes-2014-07-27.yaml:" in out.out  # the sheet line of the claim
     assert "dist/ was not written" in out.err
     assert _digests(project_copy.dist_dir) == before
 
@@ -127,15 +124,20 @@ def test_missing_project_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def _violate(project: Project) -> None:
-    claims = next((project.graph_dir / "claims").glob("*.ttl"))
+    """A reported claim attributed only to the article's author: a SHACL violation."""
+    claims = project.graph_dir / "claims" / "koreatimes-2014-07-27.yaml"
     text = claims.read_text()
-    claims.write_text(text.replace("kg:modality kg:Reported", 'kg:modality "reported"', 1))
+    assert "    by: Korea International Trade Association\n" in text
+    claims.write_text(text.replace("    by: Korea International Trade Association\n", "", 1))
 
 
 def _relabel(project: Project) -> None:
     entities = project.graph_dir / "entities.ttl"
     text = entities.read_text(encoding="utf-8")
-    entities.write_text(text.replace("North Korea", "DPRK", 1), encoding="utf-8")
+    # a definition, not a label: claim sheets name entities by their labels
+    entities.write_text(
+        text.replace("Country in the northern", "State in the northern", 1), encoding="utf-8"
+    )
 
 
 def _staging_dir(project: Project) -> Path:

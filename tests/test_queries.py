@@ -8,6 +8,7 @@ that the answer disappears when the supporting claim is taken out of the graph.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,14 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from kgtool.authoring.compile import compile_file
 from kgtool.cli import main
 from kgtool.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "src:koreatimes-2014-07-27-rare-earth-exports"
 TEXT = (ROOT / "graph/sources/koreatimes-2014-07-27-rare-earth-exports.txt").read_text("utf-8")
-CLAIMS_FILE = "graph/claims/koreatimes-2014-07-27.ttl"
+CLAIMS_FILE = "graph/claims/koreatimes-2014-07-27.yaml"  # a claim sheet, compiled by the build
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +62,28 @@ def claims_with(predicate: str) -> set[str]:
     iri = "https://w3id.org/kgtool/ontology#" + predicate
     return {
         "clm:" + quad.subject.value.rsplit("/", 1)[1]
-        for quad in ox.parse(path=str(ROOT / CLAIMS_FILE), format=ox.RdfFormat.TURTLE)
+        for quad in compiled_claims(ROOT)
         if quad.predicate.value == iri
     }
+
+
+def compiled_claims(root: Path) -> list[ox.Triple]:
+    """The triples the build compiles the claims sheet into."""
+    compiled = compile_file(Project(root), root / CLAIMS_FILE)
+    return list(ox.parse(compiled.ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+
+
+def edit_sheet(root: Path, change: Callable[[Any], None]) -> None:
+    """Load the claims sheet of a project copy, let ``change`` edit it, write it back."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    path = root / CLAIMS_FILE
+    data = yaml.load(path.read_text("utf-8"))
+    change(data)
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
 
 
 def test_q1_trade_flows(capsys: Any, store_dir: Path) -> None:
@@ -354,16 +375,14 @@ def test_other_questions(capsys: Any, store_dir: Path) -> None:
 
 # The answer comes from the graph: take the claim out and it disappears ----------------
 def remove_claim(project: Project, claim: str) -> None:
-    """Rewrite the claims file of a project copy without the claim and its nodes."""
-    path = project.root / CLAIMS_FILE
-    iri = "https://w3id.org/kgtool/claim/" + claim
-    kept = [
-        quad
-        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-        if not (quad.subject.value == iri or quad.subject.value.startswith(iri + "-"))
-    ]
-    assert kept
-    path.write_bytes(ox.serialize(kept, format=ox.RdfFormat.TURTLE))
+    """Rewrite the claims sheet of a project copy without the claim."""
+
+    def drop(data: Any) -> None:
+        before = len(data["claims"])
+        data["claims"] = [c for c in data["claims"] if c.get("id") != claim]
+        assert len(data["claims"]) == before - 1
+
+    edit_sheet(project.root, drop)
 
 
 @pytest.mark.parametrize(
@@ -394,15 +413,12 @@ def test_answer_disappears_without_its_claim(
 def test_flow_without_importer(capsys: Any, project_copy: Project) -> None:
     """A flow whose importer is taken out has no importer: not China, not every entity."""
     store = project_copy.root / "store"
-    path = project_copy.root / CLAIMS_FILE
-    fact = "https://w3id.org/kgtool/claim/kt140727-01-fact"
-    importer = "https://w3id.org/kgtool/ontology#importer"
-    kept = [
-        q
-        for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-        if not (q.subject.value == fact and q.predicate.value == importer)
-    ]
-    path.write_bytes(ox.serialize(kept, format=ox.RdfFormat.TURTLE))
+
+    def drop_importer(data: Any) -> None:
+        (claim,) = [c for c in data["claims"] if c.get("id") == "kt140727-01"]
+        del claim["TradeFlow"]["importer"]
+
+    edit_sheet(project_copy.root, drop_importer)
     months = ask(capsys, store, "monthly-exports", project=project_copy.root)
     (row,) = [r for r in months if r["claim"] == "clm:kt140727-01"]
     assert "importerLabel" not in row

@@ -15,6 +15,7 @@ import pytest
 
 import kgtool.project as project_module
 import kgtool.store as store_module
+from kgtool.authoring.compile import compile_file
 from kgtool.errors import InputError, StoreError
 from kgtool.project import NAMESPACES, Project
 from kgtool.store import (
@@ -28,6 +29,11 @@ from kgtool.store import (
 SCHEMA_TEXT = ox.NamedNode(NAMESPACES["schema"] + "text")
 ENTITIES = "graph/entities.ttl"
 SOURCE_TXT = "graph/sources/koreatimes-2014-07-27-rare-earth-exports.txt"
+#: the claim sheets, compiled against the entities, the ontology and the texts
+SHEETS = ["graph/claims/koreatimes-2014-07-27.yaml", "graph/mentions/koreatimes-2014-07-27.yaml"]
+#: a relabelling that keeps the old label (claim sheets name entities by label)
+PREF_LABEL = 'skos:prefLabel "North Korea"@en'
+DPRK_LABEL = 'skos:prefLabel "DPRK"@en ; skos:altLabel "North Korea"@en'
 
 
 @pytest.fixture
@@ -105,16 +111,16 @@ def test_settled_inputs_are_not_read_again(built: Project, monkeypatch: pytest.M
     path = built.root / ENTITIES
     info = path.stat()
     text = path.read_text(encoding="utf-8")
-    assert "North Korea" in text
-    path.write_text(text.replace("North Korea", "North Kerea", 1), encoding="utf-8")
+    assert "capital Pyongyang" in text
+    path.write_text(text.replace("capital Pyongyang", "capital Pyongyanq", 1), encoding="utf-8")
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
     assert path.stat().st_size == info.st_size
     kgstore, stats = refresh_store(built)
     with kgstore:
-        assert stats.reloaded == [ENTITIES]
-        assert hashed == [str(path)]
+        assert stats.reloaded == sorted([ENTITIES, *SHEETS])  # sheets read the entities
+        assert hashed == [str(path), *(str(built.root / sheet) for sheet in SHEETS)]
         labels = {str(q.object.value) for q in kgstore.store.quads_for_pattern(None, None, None)}
-        assert any("North Kerea" in label for label in labels)
+        assert any("Pyongyanq" in label for label in labels)
 
 
 def test_small_edit_is_patched_into_the_same_store_a_fresh_build_gives(
@@ -130,14 +136,14 @@ def test_small_edit_is_patched_into_the_same_store_a_fresh_build_gives(
     monkeypatch.setattr(store_module, "_patch_graph", spying)
     path = built.root / ENTITIES
     path.write_text(
-        path.read_text(encoding="utf-8").replace("North Korea", "DPRK", 1), encoding="utf-8"
+        path.read_text(encoding="utf-8").replace(PREF_LABEL, DPRK_LABEL, 1), encoding="utf-8"
     )
     kgstore, stats = refresh_store(built)
     with kgstore:
-        assert stats.reloaded == [ENTITIES]
+        assert stats.reloaded == sorted([ENTITIES, *SHEETS])  # sheets read the entities
         patched_quads = _ground(kgstore)
         count = len(kgstore.store)
-    assert patched == [True]  # two quads swapped, not the graph reloaded
+    assert patched and all(patched)  # a few quads swapped, no graph reloaded
     fresh, _ = build_store(Project(built.root, tmp_path / "fresh"))
     with fresh:
         assert _ground(fresh) == patched_quads  # blank nodes get fresh labels in each build
@@ -158,8 +164,8 @@ def test_editing_one_file_reloads_only_its_graph(built: Project, loads: list[str
     kgstore, stats = refresh_store(built)
     with kgstore:
         assert stats.action == "updated"
-        assert stats.reloaded == [ENTITIES]
-        assert loads == [ENTITIES]
+        assert stats.reloaded == sorted([ENTITIES, *SHEETS])  # sheets read the entities
+        assert sorted(loads) == sorted([ENTITIES, *SHEETS])
         assert len(kgstore) == quads_before + 1
         graphs = {
             q.graph_name.value
@@ -176,8 +182,8 @@ def test_source_text_edit_reinjects_the_text(built: Project, loads: list[str]) -
 
     kgstore, stats = refresh_store(built)
     with kgstore:
-        assert stats.reloaded == [SOURCE_TXT]
-        assert loads == []  # no RDF file was parsed
+        assert stats.reloaded == sorted([SOURCE_TXT, *SHEETS])  # sheets quote the text
+        assert sorted(loads) == SHEETS  # no RDF file was parsed, the sheets were compiled
         assert text_of(kgstore) == new_text
 
 
@@ -187,10 +193,12 @@ def test_document_losing_its_local_path_loses_its_text(built: Project) -> None:
     text = sources.read_text(encoding="utf-8")
     line = next(ln for ln in text.splitlines() if "kg:localPath" in ln)
     sources.write_text(text.replace(line + "\n", ""), encoding="utf-8")
+    for sheet in SHEETS:  # sheets cannot quote a document without its text
+        (built.root / sheet).unlink()
 
     kgstore, stats = refresh_store(built)
     with kgstore:
-        assert stats.reloaded == ["graph/sources.ttl"]
+        assert stats.reloaded == ["graph/sources.ttl"] and stats.removed == SHEETS
         assert list(kgstore.store.quads_for_pattern(None, SCHEMA_TEXT, None)) == []
         assert source_text_graph(built, SOURCE_TXT.removeprefix("graph/")) not in {
             g.value for g in kgstore.store.named_graphs()
@@ -209,7 +217,11 @@ def test_each_file_lands_in_its_own_named_graph(built: Project) -> None:
             # Oxigraph stores derived datatypes as their primitive (nonNegativeInteger
             # as integer), so the file is compared with itself loaded alone, not as parsed.
             alone = ox.Store()
-            alone.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.as_uri())
+            if path.suffix == ".yaml":  # a claim sheet: as compiled
+                data = compile_file(built, path).ntriples.encode("utf-8")
+                alone.load(data, format=ox.RdfFormat.N_TRIPLES)
+            else:
+                alone.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.as_uri())
             expected = [q.triple for q in alone]
             graph = ox.NamedNode(built.graph_iri(path))
             stored = [q.triple for q in kgstore.store.quads_for_pattern(None, None, None, graph)]
@@ -288,7 +300,7 @@ def test_update_interrupted_part_way_is_rebuilt(
     good = manifest(built)
     path = built.root / ENTITIES
     path.write_text(
-        path.read_text(encoding="utf-8").replace("North Korea", "DPRK", 1), encoding="utf-8"
+        path.read_text(encoding="utf-8").replace(PREF_LABEL, DPRK_LABEL, 1), encoding="utf-8"
     )
 
     def crash(*_: object) -> None:
@@ -309,7 +321,7 @@ def test_update_interrupted_part_way_is_rebuilt(
         labels = {q.object.value for q in kgstore.store.quads_for_pattern(None, None, None)
                   if isinstance(q.object, ox.Literal)}  # fmt: skip
         assert "DPRK" in labels
-    assert manifest(built)["quads"] == good["quads"]
+    assert manifest(built)["quads"] == good["quads"] + 1  # the old label kept as an alt label
 
 
 def test_leftovers_of_killed_builds_are_removed(built: Project) -> None:
