@@ -75,3 +75,11 @@ class NotFoundError(KgtoolError):
 
 class RemoteError(KgtoolError):
     """A SPARQL server could not be reached or refused the request."""
+
+
+class UnsupportedShape(KgtoolError):
+    """The shapes use a SHACL feature the SPARQL engine does not compile."""
+
+
+class GraphvizMissing(KgtoolError):
+    """Graphviz's ``dot`` program is not installed."""

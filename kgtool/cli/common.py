@@ -99,17 +99,3 @@ def endpoint_option(func: F) -> F:
         help="SPARQL 1.1 query endpoint to use instead of the embedded store "
         "(e.g. http://127.0.0.1:7878/query); env KGTOOL_ENDPOINT.",
     )(func)
-
-
-def format_option(choices: tuple[str, ...], default: str) -> Callable[[F], F]:
-    def decorate(func: F) -> F:
-        return click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(choices),
-            default=default,
-            show_default=True,
-            help="Output format.",
-        )(func)
-
-    return decorate

@@ -38,7 +38,7 @@ def why(state: State, target: str, fmt: str, context: int | None, endpoint: str 
       kgtool why ent:kita --format json
     """
     from kgtool.provenance import explain
-    from kgtool.provenance_format import render_json, render_text
+    from kgtool.provenance.render import render_json, render_text
 
     explanation = explain(target, state.executor(endpoint))
     if fmt == "json":
@@ -72,7 +72,7 @@ def mentions(state: State, entity: str, fmt: str, endpoint: str | None) -> None:
     import json
 
     from kgtool.provenance import mentions as find_mentions
-    from kgtool.provenance_format import mention_rows
+    from kgtool.provenance.render import mention_rows
 
     rows = mention_rows(find_mentions(entity, state.executor(endpoint)))
     if fmt == "json":

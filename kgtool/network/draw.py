@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kgtool.errors import InputError, KgtoolError
+from kgtool.errors import GraphvizMissing, InputError, KgtoolError
 from kgtool.network import labels
 from kgtool.results import compact_iri
 
@@ -96,10 +96,6 @@ MODALITY_COLOURS = {
     "interpretation": "#a67c00",
 }
 MIXED = "#555555"
-
-
-class GraphvizMissing(KgtoolError):
-    """Graphviz's ``dot`` program is not installed."""
 
 
 def _node_style(kind: str) -> dict[str, str]:
@@ -371,7 +367,7 @@ def render(graph: nx.Graph, fmt: str = "svg") -> bytes:
     except graphviz.ExecutableNotFound:
         raise GraphvizMissing(
             "Graphviz is not installed: the 'dot' program was not found",
-            hint="install it, e.g. 'apt-get install graphviz' or 'brew install graphviz'",
+            hint=f"install it: {graphviz_install_command()}",
         ) from None
     except graphviz.CalledProcessError as error:
         detail = (error.stderr or b"").decode("utf-8", "replace").strip().splitlines()
@@ -379,6 +375,29 @@ def render(graph: nx.Graph, fmt: str = "svg") -> bytes:
             f"Graphviz failed to draw the {graph.graph.get('kind', 'network')} graph: "
             + (detail[-1] if detail else str(error))
         ) from None
+
+
+def graphviz_install_command() -> str:
+    """The one command that installs Graphviz on this kind of machine."""
+    import shutil
+    import sys
+
+    if sys.platform == "darwin":
+        return "brew install graphviz"
+    if sys.platform.startswith("win"):
+        return "winget install graphviz"
+    if shutil.which("apt-get"):
+        return "sudo apt-get install graphviz"
+    if shutil.which("dnf"):
+        return "sudo dnf install graphviz"
+    return "install the graphviz package of your system"
+
+
+def graphviz_available() -> bool:
+    """Whether Graphviz's ``dot`` program is on the PATH."""
+    import shutil
+
+    return shutil.which("dot") is not None
 
 
 def draw(graph: nx.Graph, path: Path | str) -> Path:

@@ -41,7 +41,7 @@ GRAPH_TYPES: dict[str, str] = {
     "application/x-turtle": "ttl",
 }
 _UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY")
-_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+from kgtool.sparql_text import FORMS as _FORMS  # noqa: E402
 
 
 def _accepted(header: str) -> list[tuple[str, float]]:

@@ -1,7 +1,7 @@
 """What an explanation holds: claims, their quotes, attributions, values and times.
 
-Plain data, filled by :mod:`kgtool.provenance` from the graph and rendered by
-:mod:`kgtool.provenance_format`; nothing here talks to a store.
+Plain data, filled by :mod:`kgtool.provenance.why` from the graph and rendered by
+:mod:`kgtool.provenance.render`; nothing here talks to a store.
 """
 
 from __future__ import annotations

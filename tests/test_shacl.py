@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import FIXTURES, ROOT
 
-from kgtool import shacl_sparql
+from kgtool import shacl
 from kgtool.project import NAMESPACES, Project
 from kgtool.store import KgStore, load_file, memory_store
 from kgtool.validate import ValidationReport, validate, validate_with_pyshacl
@@ -66,7 +66,7 @@ def test_generated_corpus_violations_are_found(tmp_path):
     generator = _generator()
     manifest = generator.generate(tmp_path / "kg", 1000, 7, 2)
     kgstore = memory_store(Project(tmp_path / "kg"))
-    results = shacl_sparql.validate(kgstore)
+    results = shacl.validate(kgstore)
     expand = {p: ns for p, ns in NAMESPACES.items()}
     found = {(r.focus, r.component) for r in results}
     shape_kinds = [i for i in manifest["injected"] if i["kind"] != "hash-mismatch"]
@@ -118,7 +118,7 @@ def test_agrees_with_pyshacl_on_generated_corpus(tmp_path):
     """10,000 claims (~390k triples), 3 injected faults of each kind: the same report as pyshacl."""
     _generator().generate(tmp_path / "kg", 10000, 1, 3)
     kgstore = memory_store(Project(tmp_path / "kg"))
-    ours = keys(shacl_sparql.validate(kgstore))
+    ours = keys(shacl.validate(kgstore))
     reference = reference_keys(kgstore)
     assert ours == reference, (
         f"only kgtool: {sorted(ours - reference)}\nonly pyshacl: {sorted(reference - ours)}"
@@ -132,7 +132,7 @@ def test_agrees_with_pyshacl_on_generated_corpus(tmp_path):
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_agrees_with_pyshacl_on_shipped_graph(shipped_store):
-    ours = shacl_sparql.validate(shipped_store)
+    ours = shacl.validate(shipped_store)
     assert keys(ours) == reference_keys(shipped_store)
 
 
@@ -140,7 +140,7 @@ def test_agrees_with_pyshacl_on_shipped_graph(shipped_store):
 @pytest.mark.parametrize("path", VALID + INVALID, ids=lambda p: p.stem)
 def test_agrees_with_pyshacl_on_fixture(path):
     kgstore = fixture_store(path)
-    ours = keys(shacl_sparql.validate(kgstore))
+    ours = keys(shacl.validate(kgstore))
     assert ours == keys(validate_with_pyshacl(kgstore))
     assert bool(ours) == (path.parent.name == "invalid")
 
@@ -152,7 +152,7 @@ def test_results_name_shape_message_and_file(tmp_path):
     manifest = json.loads((tmp_path / "kg" / "violations.json").read_text())
     missing = next(i for i in manifest["injected"] if i["kind"] == "missing-source")
     focus = NAMESPACES["clm"] + missing["focus"].split(":", 1)[1]
-    result = next(r for r in shacl_sparql.validate(kgstore) if r.focus == focus)
+    result = next(r for r in shacl.validate(kgstore) if r.focus == focus)
     assert result.path == KG + "inSource"
     assert result.component == SH + "MinCountConstraintComponent"
     assert result.shape == NAMESPACES["kgsh"] + "ClaimShape"
@@ -170,8 +170,8 @@ def test_unsupported_component_is_an_error_naming_it(tmp_path):
         "<urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ; sh:closed true .\n"
     )
     kgstore = memory_store(project)
-    with pytest.raises(shacl_sparql.UnsupportedShape, match="sh:closed"):
-        shacl_sparql.validate(kgstore)
+    with pytest.raises(shacl.UnsupportedShape, match="sh:closed"):
+        shacl.validate(kgstore)
 
 
 def test_cli_validate_engine_sparql_reports_injected_violations(tmp_path):
@@ -230,7 +230,7 @@ def test_restricted_validation_is_the_full_one_filtered(corpus_10k):
     assert sorted(report.results) == expected
     assert {r.focus for r in expected} >= set(violating[::2])  # some of each kind
     assert {r.component for r in expected} == {r.component for r in full.results}
-    assert len(focus) > 2 * shacl_sparql.BATCH
+    assert len(focus) > 2 * shacl.BATCH
 
 
 @pytest.mark.parametrize("which", ["violating", "conforming", "none"])
@@ -254,20 +254,20 @@ def test_restricted_validation_of_small_focus_sets(corpus_10k, which):
 def test_restricted_validation_of_fixture(path):
     """Every constraint kind the fixtures break, blank-node focus nodes included."""
     kgstore = fixture_store(path)
-    full = shacl_sparql.validate(kgstore)
+    full = shacl.validate(kgstore)
     subjects = _subjects(kgstore)
     for focus in (subjects, subjects[::2], subjects[1::2]):
-        restricted = shacl_sparql.validate(kgstore, focus=focus)
+        restricted = shacl.validate(kgstore, focus=focus)
         assert sorted(restricted) == _about(full, focus)
 
 
 def test_restricted_validation_takes_bare_blank_node_labels():
     """Results give a blank node's bare label as focus; it works as a focus node too."""
     kgstore = fixture_store(FIXTURES / "invalid" / "claim-as-blank-node.ttl")
-    full = shacl_sparql.validate(kgstore)
+    full = shacl.validate(kgstore)
     blank = {r.focus for r in full if ":" not in r.focus}
     assert blank
-    assert sorted(shacl_sparql.validate(kgstore, focus=blank)) == _about(full, blank)
+    assert sorted(shacl.validate(kgstore, focus=blank)) == _about(full, blank)
 
 
 def test_pyshacl_engine_filters_its_full_results():
@@ -290,7 +290,7 @@ def test_rewritten_constraints_find_the_same_rows(corpus_10k, shapes):
     kgstore, _ = corpus_10k
     rewritten = 0
     for node, query in sorted(sparql_constraints(shapes).items()):
-        faster = shacl_sparql.hash_joined(query)
+        faster = shacl.hash_joined(query)
         if faster is None:
             continue
         rewritten += 1
@@ -349,7 +349,7 @@ def _row(solution) -> list[str]:
 )
 def test_hash_joined_rewrites_only_what_it_follows(where, expected):
     query = f"PREFIX ex: <urn:ex:>\nSELECT ?this WHERE {{ {where} }}"
-    found = shacl_sparql.hash_joined(query)
+    found = shacl.hash_joined(query)
     if expected is None:
         assert found is None
     else:
@@ -369,5 +369,5 @@ def test_a_triple_in_two_graphs_counts_once():
     )
     other = ox.NamedNode("https://w3id.org/kgtool/graph/copy")
     kgstore.store.add(ox.Quad(copied.subject, copied.predicate, copied.object, other))
-    assert shacl_sparql.validate(kgstore) == []
-    assert shacl_sparql.validate(kgstore, focus=[copied.subject.value]) == []
+    assert shacl.validate(kgstore) == []
+    assert shacl.validate(kgstore, focus=[copied.subject.value]) == []
