@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make run    builds the graph, validates it and answers the competency questions
+#               (one line each; the full tables: .venv/bin/kgtool answer --format table)
 #   make test   runs the whole test suite (installs what it needs first)
 PYTHON ?= python3.11
 VENV   ?= .venv
@@ -16,8 +17,8 @@ $(BIN)/kgtool: pyproject.toml
 install: $(BIN)/kgtool
 
 run: install
-	$(BIN)/kgtool build
-	$(BIN)/kgtool answer
+	@$(BIN)/kgtool build
+	@$(BIN)/kgtool answer
 
 test: install
 	bash scripts/test.sh

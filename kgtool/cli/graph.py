@@ -140,4 +140,4 @@ def export(
     tmp = output.with_name(output.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(output)
-    state.progress(f"wrote {output} ({len(data)} bytes)")
+    state.say(f"wrote {output} ({len(data)} bytes)")

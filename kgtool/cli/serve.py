@@ -110,7 +110,7 @@ def serve(
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
-    state.progress(f"serving on http://{host}:{port}{root_path}/ (Ctrl-C to stop)")
+    state.say(f"serving on http://{host}:{port}{root_path}/ (Ctrl-C to stop)")
     config = uvicorn.Config(
         app,
         host=host,
@@ -132,7 +132,7 @@ def serve(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-    state.progress("stopped")
+    state.say("stopped")
 
 
 def _stop(*_: object) -> None:
