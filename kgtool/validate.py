@@ -222,11 +222,6 @@ def validate(
     rebuilds: the results are those of a full validation whose focus node is
     one of them. The pyshacl engine, a reference only, validates everything
     and keeps those.
-
-    >>> from kgtool import open_store, validate
-    >>> report = validate(open_store(example_project))
-    >>> report.conforms, report.results
-    (True, [])
     """
     from kgtool import shacl
     from kgtool.shacl.source import EndpointSource, StoreSource
