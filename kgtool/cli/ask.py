@@ -122,6 +122,7 @@ def query(
             raise QueryError("--param applies to named queries only")
         result = run_text(expression, executor=executor, origin="<expression>")
     else:
+        assert name is not None  # checked above: a name or an expression
         result = run(name, _parse_params(params), executor=executor, project=state.project)
     click.echo(result.serialize(fmt).rstrip("\n"))
 

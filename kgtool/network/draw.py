@@ -181,7 +181,7 @@ def _trade(graph: nx.Graph) -> graphviz.Graph:
     for node, data in sorted(graph.nodes(data=True)):
         code = data.get("iso") or ""
         _node(dot, node, data, _text(str(data.get("label", node)), f"({code})" if code else ""))
-    modalities = set()
+    modalities: set[str] = set()
     edges = sorted(graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
     for source, target, _key, data in edges:
         modality = str(data.get("modality", ""))
@@ -238,7 +238,7 @@ def _entities(graph: nx.Graph) -> graphviz.Graph:
     pairs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for u, v, data in graph.edges(data=True):
         pairs.setdefault((min(u, v), max(u, v)), []).append(data)
-    modalities = set()
+    modalities: set[str] = set()
     labelled = len(pairs) <= LABELLED_PAIRS
     for (u, v), edges in sorted(pairs.items()):
         counts: dict[str, int] = {}
@@ -300,7 +300,7 @@ def _title(graph: nx.Graph) -> str:
 def _provenance(graph: nx.Graph) -> graphviz.Graph:
     dot = _new(graph, "dot", directed=True)
     dot.attr(rankdir="LR", nodesep="0.12", ranksep="1.6", labelloc="b", labeljust="l")
-    modalities = set()
+    modalities: set[str] = set()
     for node, data in sorted(graph.nodes(data=True)):
         kind = str(data.get("kind", ""))
         if kind == "claim":

@@ -6,6 +6,7 @@ Plain data, filled by :mod:`kgtool.provenance.why` from the graph and rendered b
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 from kgtool.project import NAMESPACES
@@ -111,7 +112,7 @@ class Amount:
     approximation: str | None = None
     approximation_label: str | None = None
 
-    @property
+    @builtins.property  # the field ``property`` shadows the builtin here
     def approximate(self) -> bool:
         return self.approximation in APPROXIMATE
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import UnsupportedShape
-from kgtool.shacl.checks import Check, Context, flags, split_values
+from kgtool.shacl.checks import Check, Context, Outcome, flags, split_values
 from kgtool.shacl.datatypes import datatype_violation
 from kgtool.shacl.shapes import SH, sparql_term
 
@@ -375,7 +375,9 @@ COMPONENTS: dict[str, Component] = {
 
 def node_value_checks(ctx: Context, names: list[str]) -> list[Check]:
     """The value tests of a node shape, applied to the focus node itself."""
-    shapes, tests, outcomes = ctx.compiler.shapes, {}, {}
+    shapes = ctx.compiler.shapes
+    tests: dict[str, str] = {}
+    outcomes: dict[str, Outcome] = {}
     for name in names:
         component = COMPONENTS.get(name)
         if component is None or component.value is None:
@@ -400,7 +402,9 @@ def value_checks(ctx: Context, names: list[str]) -> list[Check]:
     class with a MINUS.
     """
     compiler, shapes = ctx.compiler, ctx.compiler.shapes
-    tests, outcomes, classes = {}, {}, []
+    tests: dict[str, str] = {}
+    outcomes: dict[str, Outcome] = {}
+    classes: list[tuple[str, str]] = []
     for name in names:
         component = COMPONENTS.get(name)
         if component is None or component.value is None or component.values is not None:

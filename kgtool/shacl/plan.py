@@ -39,7 +39,7 @@ def _plan_key(source: Source) -> str:
     code = sorted(package.glob("*.py")) + [package.parent / name for name in PLAN_MODULES]
     for module in code:
         digest.update(module.read_bytes())
-    digest.update(ox.serialize(list(source.quads(graph=graph)), format=ox.RdfFormat.N_QUADS))
+    digest.update(ox.serialize(list(source.quads(graph=graph)), format=ox.RdfFormat.N_QUADS) or b"")
     subclass = ox.NamedNode(RDFS + "subClassOf")
     edges = {f"{q.subject} {q.object}" for q in source.quads(predicate=subclass)}
     digest.update("\n".join(sorted(edges)).encode())

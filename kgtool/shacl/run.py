@@ -29,6 +29,7 @@ class NodeFacts:
         self.source = source
         self.type = ox.NamedNode(RDF + "type")
         self.literal = ox.Literal
+        self.named = ox.NamedNode
         self.types: dict[Any, frozenset[str]] = {}
         self.edges: dict[tuple[Any, Any, bool], bool] = {}
         self._index: dict[str, dict[Any, list[int]]] | None = None
@@ -36,7 +37,9 @@ class NodeFacts:
     def _types(self, node: Any) -> frozenset[str]:
         if node not in self.types:
             quads = self.source.quads(node, self.type)
-            self.types[node] = frozenset(q.object.value for q in quads)
+            self.types[node] = frozenset(
+                q.object.value for q in quads if isinstance(q.object, self.named)
+            )
         return self.types[node]
 
     def _edge(self, node: Any, predicate: Any, as_subject: bool) -> bool:

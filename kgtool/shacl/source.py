@@ -96,8 +96,8 @@ class EndpointSource:
     names_blank_nodes = False
     #: one query at a time: the HTTP session is shared, and the server runs each in parallel
     workers = 1
-    path = None
-    input_hashes = None
+    path: Path | None = None
+    input_hashes: dict[str, str] | None = None
 
     def __init__(self, endpoint: Endpoint, project: Project) -> None:
         self.endpoint = endpoint
