@@ -64,3 +64,17 @@ def test_docstring_examples_run(
     result = doctest.testmod(module, globs=globs, optionflags=doctest.ELLIPSIS, report=True)
     assert result.attempted > 0, f"{name} has no examples"
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/library.md", "docs/queries.md"])
+def test_library_examples_in_the_docs_run(
+    doc: str, make_project: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    project: Project = make_project("docs")
+    monkeypatch.chdir(project.root)
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "import kgtool" in b]
+    assert blocks, f"{doc} shows no library example"
+    for block in blocks:
+        exec(compile(block.replace('"path/to/project"', '"."'), doc, "exec"), {})
+    assert "1880000" in capsys.readouterr().out or doc == "docs/queries.md"
