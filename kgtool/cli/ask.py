@@ -60,10 +60,10 @@ def list_queries_command(state: State, fmt: str) -> None:
             )
         )
         return
-    width = max((len(q.name) for q in queries), default=4)
-    for q in queries:
-        params = ", ".join(p.describe() for p in q.parameters)
-        click.echo(f"{q.name.ljust(width)}  {q.title}" + (f"  [{params}]" if params else ""))
+    from kgtool.console import table
+
+    rows = [[q.name, q.title, ", ".join(p.describe() for p in q.parameters)] for q in queries]
+    click.echo(table(["name", "title", "parameters"], rows))
 
 
 @cli.command()

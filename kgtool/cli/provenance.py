@@ -86,10 +86,9 @@ def mentions(state: State, entity: str, fmt: str, endpoint: str | None) -> None:
         writer.writerows(rows)
         click.echo(buffer.getvalue().rstrip("\n"))
         return
+    from kgtool.console import table
+
     shown = ["surface", "start", "end", "context"]
-    widths = {c: max([len(c)] + [len(str(r[c])) for r in rows]) for c in shown}
-    click.echo("  ".join(c.ljust(widths[c]) for c in shown).rstrip())
-    click.echo("  ".join("-" * widths[c] for c in shown))
-    for row in rows:
-        click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in shown).rstrip())
-    click.echo(f"({len(rows)} mention{'s' if len(rows) != 1 else ''})")
+    body = [[str(row[c]) for c in shown] for row in rows]
+    footer = f"({len(rows)} mention{'s' if len(rows) != 1 else ''})"
+    click.echo(table(shown, body, footer=footer))

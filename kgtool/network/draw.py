@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import kgtool.network.labels as labels
 from kgtool.errors import GraphvizMissing, InputError, KgtoolError
-from kgtool.network import labels
 from kgtool.results import compact_iri
 
 if TYPE_CHECKING:
