@@ -13,11 +13,15 @@ from __future__ import annotations
 import io
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 #: the width of a table written to a pipe or a file
 PIPE_WIDTH = 100
+
+#: seconds a command runs before its progress line appears
+DELAY = 1.0
 
 #: characters of one cell shown at most, the rest replaced by "…"
 CELL_LIMIT = 240
@@ -119,30 +123,102 @@ class StatusLine:
     """Progress messages as one transient status line on a terminal, nothing elsewhere.
 
     Call it with each message; :meth:`close` (or the end of the command) removes
-    the line. A long step shows what it is doing; a pipe or a CI log stays clean.
+    the line. The line appears only once the command has run for :data:`DELAY`
+    seconds, so a quick command prints nothing; a long step shows what it is
+    doing; a pipe or a CI log stays clean.
     """
 
-    def __init__(self, *, quiet: bool = False, stream: IO[str] | None = None) -> None:
+    def __init__(
+        self, *, quiet: bool = False, stream: IO[str] | None = None, delay: float | None = None
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = not quiet and is_terminal(self.stream)
-        self._status: Any = None
+        self.delay = DELAY if delay is None else delay
+        self.message = ""
+        self._status: _Line | None = None
+        self._stdout: IO[str] = sys.stdout
+        self._proxy: _EndsLineOnWrite | None = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
 
     def __call__(self, message: str) -> None:
         if not self.enabled:
             return
-        if self._status is None:
-            from rich.console import Console
+        with self._lock:
+            self.message = message
+            if self._status is not None:
+                self._status.update(message)
+            elif self._timer is None:
+                self._timer = threading.Timer(self.delay, self._show)
+                self._timer.daemon = True
+                self._timer.start()
 
+    def _show(self) -> None:
+        from rich.console import Console
+        from rich.live import Live
+        from rich.spinner import Spinner
+
+        with self._lock:
+            if self._timer is None:  # closed meanwhile
+                return
             console = Console(file=self.stream, highlight=False, markup=False, emoji=False)
-            self._status = console.status(message, spinner="dots")
-            self._status.start()
-        else:
-            self._status.update(message)
+            spinner = Spinner("dots", text=self.message)
+            # stdout is left alone (it may be a file); the first write to it ends the line
+            self._status = _Line(
+                Live(spinner, console=console, transient=True, redirect_stdout=False,
+                     redirect_stderr=False, refresh_per_second=8),
+                spinner,
+            )  # fmt: skip
+            self._status.live.start()
+            self._stdout = sys.stdout
+            # kept referenced: print() holds sys.stdout without a reference of its own,
+            # and the proxy replaces itself in the middle of that print
+            self._proxy = _EndsLineOnWrite(self._stdout, self)
+            sys.stdout = self._proxy  # type: ignore[assignment]
 
     def close(self) -> None:
-        if self._status is not None:
-            self._status.stop()
-            self._status = None
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._status is not None:
+                self._status.live.stop()
+                self._status = None
+                if isinstance(sys.stdout, _EndsLineOnWrite):
+                    sys.stdout = self._stdout
+
+
+class _Line:
+    """A live spinner line and its text."""
+
+    def __init__(self, live: Any, spinner: Any) -> None:
+        self.live = live
+        self.spinner = spinner
+
+    def update(self, message: str) -> None:
+        self.spinner.update(text=message)
+
+
+class _EndsLineOnWrite:
+    """stdout while a status line shows: a command's output first removes the line."""
+
+    def __init__(self, stream: IO[str], status: StatusLine) -> None:
+        self._stream = stream
+        self._status = status
+
+    def write(self, text: str) -> int:
+        self._status.close()
+        return self._stream.write(text)
+
+    @property
+    def buffer(self) -> Any:
+        self._status.close()
+        return getattr(self._stream, "buffer")  # noqa: B009  a text stream may have none
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # not set yet (a copy made without __init__)
+            raise AttributeError(name)
+        return getattr(self._stream, name)
 
 
 def echo(text: str = "", *, err: bool = False) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +45,18 @@ def test_status_line_is_silent_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not status.enabled and stream.getvalue() == ""
     monkeypatch.delenv("CI")
     monkeypatch.setenv("TERM", "xterm")
-    status = StatusLine(stream=stream)
-    status("pushing")
-    status.close()
-    assert status.enabled and "pushing" in stream.getvalue()
+    quick = StatusLine(stream=stream, delay=30)
+    quick("pushing")
+    quick.close()
+    assert quick.enabled and stream.getvalue() == ""  # done before the line was due
+    slow = StatusLine(stream=stream, delay=0.05)
+    slow("pushing")
+    deadline = time.monotonic() + 10
+    while slow._status is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    slow("pushing graph 2 of 7")
+    slow.close()
+    assert "pushing" in stream.getvalue()
 
 
 def test_select_star_columns_in_the_order_the_query_names_them(
@@ -71,3 +80,29 @@ def test_tables_fit_the_terminal(
     assert main([*args, "claim-provenance"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) > 10 and max(map(len, lines)) <= 90
+
+
+def test_output_ends_the_status_line_first(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command's output is never written onto the status line, nor sent to stderr."""
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    stream = Terminal()
+    status = StatusLine(stream=stream, delay=0.01)
+    status("validating")
+    deadline = time.monotonic() + 10
+    while status._status is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with status._lock:  # the line is fully shown once its lock is free
+        assert status._status is not None
+    print("the report")
+    assert status._status is None and not type(sys.stdout).__name__.startswith("_Ends")
+    assert capsys.readouterr().out == "the report\n"
+    assert "the report" not in stream.getvalue()
