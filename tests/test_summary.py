@@ -68,3 +68,19 @@ def test_full_tables_are_one_command_away(capsys: Any, project_copy: Project) ->
     lines = answer(capsys, project_copy, "--format", "table")
     assert "== monthly-exports-total: Total of monthly export values" in lines
     assert len(lines) > 100
+
+
+def test_next_steps_say_how_to_get_graphviz_when_it_is_missing(
+    capsys: Any, project_copy: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import shutil
+
+    monkeypatch.setenv("COLUMNS", "200")
+    draw = next(line for line in answer(capsys, project_copy) if "kgtool draw trade" in line)
+    assert ("needs Graphviz" in draw) == (shutil.which("dot") is None)
+    apt = tmp_path / "apt-get"
+    apt.write_text("#!/bin/sh\n")
+    apt.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot here, but apt-get
+    draw = next(line for line in answer(capsys, project_copy) if "kgtool draw trade" in line)
+    assert draw.endswith("needs Graphviz: sudo apt-get install graphviz")
