@@ -99,3 +99,11 @@ class RequestTooLarge(KgtoolError):
 
 class MediaTypeError(KgtoolError):
     """A request body comes in a media type or character set the server does not read."""
+
+
+class UnsupportedShape(KgtoolError):
+    """The shapes use a SHACL feature the SPARQL engine does not compile."""
+
+
+class GraphvizMissing(KgtoolError):
+    """Graphviz's ``dot`` program is not installed."""

@@ -362,7 +362,7 @@ def run(
         executor.origin = str(query.path)
         if executor.base_iri is None and query.path.is_file():
             executor.base_iri = query.path.resolve().as_uri()
-    return executor.execute(query.text, bindings)
+    return in_select_order(executor.execute(query.text, bindings), query.text)
 
 
 def run_text(sparql: str, *, executor: Executor, origin: str = "<query>") -> QueryResult:
@@ -375,7 +375,23 @@ def run_text(sparql: str, *, executor: Executor, origin: str = "<query>") -> Que
         executor.origin = origin
         if executor.base_iri is None:
             executor.base_iri = Path.cwd().resolve().as_uri() + "/"
-    return executor.execute(sparql, {})
+    return in_select_order(executor.execute(sparql, {}), sparql)
+
+
+def in_select_order(result: QueryResult, sparql: str) -> QueryResult:
+    """The columns of a ``SELECT *`` result in the order its pattern names them."""
+    from kgtool.sparql_text import star_variables
+
+    order = star_variables(sparql) if result.kind == "select" else None
+    if not order:
+        return result
+    names = [v for v in order if v in result.variables]
+    names += [v for v in result.variables if v not in names]
+    if names == result.variables:
+        return result
+    index = [result.variables.index(name) for name in names]
+    rows = [[row[i] for i in index] for row in result.rows]
+    return QueryResult("select", names, rows)
 
 
 __all__ = [

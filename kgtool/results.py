@@ -192,27 +192,18 @@ class QueryResult:
         """``solutions`` (SELECT, ASK) or ``graph`` (CONSTRUCT, DESCRIBE): which formats apply."""
         return "graph" if self.kind == "graph" else "solutions"
 
-    def table(self, max_width: int = 70) -> str:
-        """Aligned columns for a terminal, long cells cut with an ellipsis."""
+    def table(self, max_width: int | None = None) -> str:
+        """Columns in the query's order, fitted to the terminal (see :mod:`kgtool.console`).
+
+        ``max_width``: the table's width in characters (default: the terminal's).
+        """
+        from kgtool.console import table
+
         if self.kind == "ask":
             return "yes" if self.boolean else "no"
-
-        def cell(term: Any) -> str:
-            text = compact(term).replace("\n", " ")
-            return text if len(text) <= max_width else text[: max_width - 1] + "…"
-
-        body = [[cell(v) for v in row] for row in self.rows]
-        widths = [len(name) for name in self.variables]
-        for row in body:
-            widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-
-        def line(cells: list[str]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-        out = [line(self.variables), line(["-" * w for w in widths])]
-        out += [line(row) for row in body]
-        out.append(f"({len(self.rows)} row{'s' if len(self.rows) != 1 else ''})")
-        return "\n".join(out)
+        body = [[compact(v) for v in row] for row in self.rows]
+        footer = f"({len(self.rows)} row{'s' if len(self.rows) != 1 else ''})"
+        return table(self.variables, body, footer=footer, columns=max_width)
 
 
 # Writers of kgtool.formats ------------------------------------------------------

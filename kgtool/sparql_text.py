@@ -149,6 +149,30 @@ def projected_variables(text: str) -> set[str] | None:
     return names
 
 
+def star_variables(text: str) -> list[str] | None:
+    """For ``SELECT *``, its variables in the order the query first names them; else None.
+
+    A store answers ``SELECT *`` with its own column order (pyoxigraph's is
+    alphabetical); a person reads the columns in the order the pattern binds them.
+
+    >>> star_variables("SELECT * WHERE { ?claim a ?type ; kg:value ?amount }")
+    ['claim', 'type', 'amount']
+    >>> star_variables("SELECT ?b ?a WHERE { ?a ?p ?b }") is None
+    True
+    """
+    toks = list(tokens(text))
+    form_at = next((i for i, t in enumerate(toks) if t.is_word(*FORMS)), None)
+    if form_at is None or not toks[form_at].is_word("SELECT"):
+        return None
+    after = form_at + 1
+    while after < len(toks) and toks[after].is_word("DISTINCT", "REDUCED"):
+        after += 1
+    if after >= len(toks) or toks[after].text != "*":
+        return None
+    seen = {t.text[1:]: None for t in toks[after + 1 :] if t.kind == "var"}
+    return list(seen)
+
+
 def declared_prefixes(text: str) -> set[str]:
     """The prefixes a query declares itself (without the colon)."""
     toks = list(tokens(text))

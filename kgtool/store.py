@@ -38,7 +38,7 @@ DIST_INDEX_NAME = "dist.json"  # where each piece sits in the last dist/ files
 STORE_FORMAT = 2
 
 #: threads that parse files at once (parsing and loading release the GIL)
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+from kgtool.limits import WORKERS  # noqa: E402
 
 Progress = Callable[[str], None]
 

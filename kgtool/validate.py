@@ -7,22 +7,18 @@ project file the focus node was written in.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import InputError
-from kgtool.project import (
-    GRAPH_BASE,
-    NAMESPACES,
-    SHAPES_FILE,
-    SHEET_SUFFIX,
-    Project,
-    sha256_file,
-)
+from kgtool.limits import BATCH
+from kgtool.project import NAMESPACES, SHAPES_FILE, SHEET_SUFFIX, sha256_file
+from kgtool.report import FileIndex, ValidationReport, ValidationResult
 
 if TYPE_CHECKING:
+    from kgtool.project import Project
+    from kgtool.remote import Endpoint
+    from kgtool.shacl.source import Source
     from kgtool.store import KgStore
 
 SH = NAMESPACES["sh"]
@@ -30,144 +26,42 @@ KG = NAMESPACES["kg"]
 INTEGRITY_COMPONENT = KG + "SourceIntegrityConstraintComponent"
 
 
-@dataclass(frozen=True, order=True)
-class ValidationResult:
-    """One violation, warning or info, in the terms of the SHACL report."""
-
-    focus: str
-    path: str
-    component: str
-    message: str
-    severity: str = "Violation"
-    value: str = ""
-    shape: str = ""
-    files: tuple[str, ...] = ()
-
-    def key(self) -> tuple[str, str, str]:
-        """(focus, path, constraint component): what two validators must agree on."""
-        return (self.focus, self.path, self.component)
-
-
-@dataclass
-class ValidationReport:
-    results: list[ValidationResult] = field(default_factory=list)
-    engine: str = "sparql"
-
-    @property
-    def conforms(self) -> bool:
-        return not any(r.severity == "Violation" for r in self.results)
-
-    def to_json(self) -> str:
-        payload = {
-            "conforms": self.conforms,
-            "engine": self.engine,
-            "results": [asdict(r) for r in self.results],
-        }
-        return json.dumps(payload, indent=2, sort_keys=True)
-
-    def to_text(self, compact: Any = None) -> str:
-        """A report a person can read: one block per result, then a summary line."""
-        short = compact or (lambda term: term)
-        lines: list[str] = []
-        for r in self.results:
-            where = ", ".join(r.files) if r.files else "(file unknown)"
-            lines.append(f"{r.severity}: {r.message}")
-            lines.append(f"  focus:      {short(r.focus)}")
-            if r.path:
-                lines.append(f"  property:   {short(r.path)}")
-            if r.value:
-                lines.append(f"  value:      {short(r.value)}")
-            lines.append(f"  constraint: {short(r.component)}")
-            lines.append(f"  in file:    {where}")
-        violations = sum(r.severity == "Violation" for r in self.results)
-        summary = "conforms" if self.conforms else f"{violations} violation(s)"
-        others = len(self.results) - violations
-        if others:
-            summary += f", {others} warning(s)/info"
-        lines.append(f"validation: {summary}")
-        return "\n".join(lines)
-
-
-class FileIndex:
-    """Which project files nodes are written in, for the few nodes that have results.
-
-    The project's files are listed once per run, not once per node: listing
-    them walks the whole project folder.
-    """
-
-    def __init__(self, kgstore: KgStore, *, other_graphs: bool = False) -> None:
-        self.kgstore = kgstore
-        # graphs that are no file (source texts) named by their path, as
-        # Project.path_of_graph names them
-        self.other_graphs = other_graphs
-        self.graphs: dict[str, str] | None = None
-        self.found: dict[Any, tuple[str, ...]] = {}
-
-    def of(self, node: Any) -> tuple[str, ...]:
-        """The files of a node (a pyoxigraph term) as subject, sorted."""
-        import pyoxigraph as ox
-
-        if node in self.found:
-            return self.found[node]
-        project = self.kgstore.project
-        if self.graphs is None:
-            paths = project.rdf_files()
-            if self.other_graphs:  # as Project.path_of_graph: the first file of a graph
-                paths.reverse()
-            self.graphs = {project.graph_iri(p): project.relative(p) for p in paths}
-        found = set()
-        if not isinstance(node, ox.Literal):  # a literal is never a subject
-            for quad in self.kgstore.store.quads_for_pattern(node, None, None):
-                graph = getattr(quad.graph_name, "value", None)
-                if graph in self.graphs:
-                    found.add(self.graphs[graph])
-                elif self.other_graphs and graph and graph.startswith(GRAPH_BASE):
-                    found.add(graph[len(GRAPH_BASE) :])
-        if any(path.endswith(SHEET_SUFFIX) for path in found):  # name the sheet's line too
-            from kgtool.authoring.compile import sheet_line
-
-            found = {sheet_line(project, path, node.value) for path in found}
-        self.found[node] = tuple(sorted(found))
-        return self.found[node]
-
-
-#: documents per VALUES block when only some are checked
-_BATCH = 400
-
 #: threads hashing source files
 HASH_WORKERS = 4
 
 
-def _documents(kgstore: KgStore, focus: Collection[str] | None) -> list[Any]:
+def _documents(source: Source, focus: Collection[str] | None) -> list[dict[str, Any]]:
     """Rows (doc, path, sha) of the source documents, only those in ``focus`` if given."""
     pattern = "?doc kg:localPath ?path OPTIONAL { ?doc kg:sha256 ?sha }"
     if focus is None:  # sub-selects: two scans hash-joined, not a lookup per document
         return list(
-            kgstore.query(
+            source.select(
+                f"PREFIX kg: <{KG}> "
                 "SELECT ?doc ?path ?sha WHERE { { SELECT ?doc ?path WHERE { ?doc kg:localPath "
                 "?path } } OPTIONAL { SELECT ?doc ?sha WHERE { ?doc kg:sha256 ?sha } } }"
             )
         )
     import pyoxigraph as ox
 
-    from kgtool.shacl_sparql import focus_terms
+    from kgtool.shacl import focus_terms
 
     terms = focus_terms(focus)
     iris = [t for t in terms if isinstance(t, ox.NamedNode)]
     rows = []
-    for i in range(0, len(iris), _BATCH):
-        block = " ".join(str(t) for t in iris[i : i + _BATCH])
-        query = f"SELECT ?doc ?path ?sha WHERE {{ VALUES ?doc {{ {block} }} {pattern} }}"
-        rows += list(kgstore.query(query))
+    prefix = f"PREFIX kg: <{KG}> "
+    for i in range(0, len(iris), BATCH):
+        block = " ".join(str(t) for t in iris[i : i + BATCH])
+        query = f"{prefix}SELECT ?doc ?path ?sha WHERE {{ VALUES ?doc {{ {block} }} {pattern} }}"
+        rows += list(source.select(query))
     blank = {t for t in terms if not isinstance(t, ox.NamedNode)}
     if blank:  # SPARQL text cannot name them: scan, keep theirs
-        everything = kgstore.query(f"SELECT ?doc ?path ?sha WHERE {{ {pattern} }}")
+        everything = source.select(f"{prefix}SELECT ?doc ?path ?sha WHERE {{ {pattern} }}")
         rows += [row for row in everything if row["doc"] in blank]
     return rows
 
 
 def check_source_integrity(
-    kgstore: KgStore, focus: Collection[str] | None = None
+    graph: KgStore | Source, focus: Collection[str] | None = None
 ) -> list[ValidationResult]:
     """Every source document's file exists and still has its recorded sha256.
 
@@ -176,11 +70,14 @@ def check_source_integrity(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    project = kgstore.project
-    files = FileIndex(kgstore, other_graphs=True)
-    rows = _documents(kgstore, focus)
+    from kgtool.shacl.source import source_of
 
-    known = kgstore.input_hashes or {}
+    source = source_of(graph)
+    project = source.project
+    files = FileIndex(source, other_graphs=True)
+    rows = _documents(source, focus)
+
+    known = source.input_hashes or {}
 
     def digest(row: Any) -> str | None:
         """The file's sha256, or None when it does not exist (reading releases the GIL).
@@ -198,7 +95,7 @@ def check_source_integrity(
     results = []
     for row, actual in zip(rows, digests, strict=True):
         doc, local = row["doc"].value, row["path"].value
-        recorded = row["sha"].value if row["sha"] is not None else None
+        recorded = row["sha"].value if row.get("sha") is not None else None
         if actual is None:
             results.append(
                 ValidationResult(
@@ -228,7 +125,12 @@ def check_source_integrity(
 
 
 def _rdflib_graphs(kgstore: KgStore) -> tuple[Any, Any]:
-    """(data, shapes) as rdflib graphs, the data being every graph but the shapes."""
+    """(data, shapes) as rdflib graphs, the data being every graph but the shapes.
+
+    A literal outside its datatype's lexical space is marked ill-typed, as
+    rdflib marks those of the few datatypes it parses itself: pyshacl's
+    ``sh:datatype`` rejects exactly the literals so marked.
+    """
     import pyoxigraph as ox
     from rdflib import Graph
 
@@ -242,6 +144,7 @@ def _rdflib_graphs(kgstore: KgStore) -> tuple[Any, Any]:
         ]
         payload = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
         target.parse(data=payload, format="nt")
+    _mark_ill_typed(kgstore, data, shapes)
     return data, shapes
 
 
@@ -252,6 +155,26 @@ def _with_sheet_lines(kgstore: KgStore, node: str, files: list[str]) -> tuple[st
     from kgtool.authoring.compile import sheet_line
 
     return tuple(sorted(sheet_line(kgstore.project, path, node) for path in files))
+
+
+def _mark_ill_typed(kgstore: KgStore, data: Any, shapes: Any) -> None:
+    """Flag the data's literals that are outside the lexical space of a datatype the
+    shapes name (the same test as the SPARQL engine's, run on the store)."""
+    from rdflib import Literal, URIRef
+
+    from kgtool.shacl.datatypes import ill_typed_query
+
+    datatypes = [str(o) for o in shapes.objects(None, URIRef(SH + "datatype"))]
+    query = ill_typed_query(datatypes)
+    if query is None:
+        return
+    for row in kgstore.query(query):
+        term = row["literal"]
+        bad = Literal(term.value, datatype=term.datatype.value)
+        bad._ill_typed = True  # rdflib's own flag, set for the datatypes it parses
+        for subject, predicate, _ in list(data.triples((None, None, bad))):
+            data.remove((subject, predicate, bad))
+            data.add((subject, predicate, bad))
 
 
 def validate_with_pyshacl(kgstore: KgStore) -> list[ValidationResult]:
@@ -293,22 +216,42 @@ def validate_with_pyshacl(kgstore: KgStore) -> list[ValidationResult]:
 
 
 def validate(
-    kgstore: KgStore, *, engine: str = "sparql", focus: Collection[str] | None = None
+    graph: KgStore | Endpoint,
+    *,
+    engine: str = "sparql",
+    focus: Collection[str] | None = None,
+    project: Project | None = None,
 ) -> ValidationReport:
     """Check integrity of the sources, then the shapes; never raises on bad data.
 
-    With ``focus`` (IRIs, blank nodes as ``_:label``) only those nodes are
-    checked, for incremental rebuilds: the results are those of a full
-    validation whose focus node is one of them. The pyshacl engine, a
-    reference only, validates everything and keeps those.
+    ``graph`` is the embedded store, or a SPARQL server that holds the pushed
+    graph (``project``: the checkout it was pushed from, whose source texts
+    are checked and whose files the results name). With ``focus`` (IRIs,
+    blank nodes as ``_:label``) only those nodes are checked, for incremental
+    rebuilds: the results are those of a full validation whose focus node is
+    one of them. The pyshacl engine, a reference only, validates everything
+    and keeps those.
     """
-    results = check_source_integrity(kgstore, focus)
-    if engine != "pyshacl":
-        from kgtool import shacl_sparql
+    from kgtool import shacl
+    from kgtool.shacl.source import EndpointSource, StoreSource
 
-        results += shacl_sparql.validate(kgstore, focus=focus)
+    source: Source
+    if hasattr(graph, "store"):
+        source = StoreSource(graph)  # type: ignore[arg-type]
     else:
-        found = validate_with_pyshacl(kgstore)
+        if project is None:
+            raise InputError("validating a server needs the project it was pushed from")
+        if engine == "pyshacl" or focus is not None:
+            raise InputError(
+                "a server is validated in full by the sparql engine only",
+                hint="drop --engine pyshacl, or validate the embedded store",
+            )
+        source = EndpointSource(graph, project)  # type: ignore[arg-type]
+    results = check_source_integrity(source, focus)
+    if engine != "pyshacl":
+        results += shacl.validate(source, focus=focus)
+    else:
+        found = validate_with_pyshacl(graph)  # type: ignore[arg-type]
         if focus is not None:
             wanted = {f.removeprefix("_:") for f in focus}
             found = [r for r in found if r.focus.removeprefix("_:") in wanted]
@@ -316,9 +259,11 @@ def validate(
     return ValidationReport(sorted(set(results)), engine=engine)
 
 
-def validate_project(project: Project, **kwargs: Any) -> ValidationReport:
-    """Convenience: refresh the project's store and validate it."""
-    from kgtool.store import refresh_store
-
-    kgstore, _ = refresh_store(project)
-    return validate(kgstore, **kwargs)
+__all__ = [
+    "FileIndex",
+    "ValidationReport",
+    "ValidationResult",
+    "check_source_integrity",
+    "validate",
+    "validate_with_pyshacl",
+]

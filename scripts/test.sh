@@ -15,6 +15,7 @@ fi
 
 "$BIN/ruff" check kgtool tests bench scripts
 "$BIN/ruff" format --check kgtool tests bench scripts
+"$BIN/mypy"  # kgtool/, as configured in pyproject.toml (strict on the public API)
 
 # A real Oxigraph server for the remote-store tests, on a free loopback port.
 OXI_DIR=$(mktemp -d)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kgtool import shacl_sparql
 from kgtool.build import BuildOutcome, build
 from kgtool.project import Project
+from kgtool.shacl import plan as shacl_plan
 from kgtool.store import KgStore
 from kgtool.validate import validate
 
@@ -153,14 +153,14 @@ def test_compiled_shapes_are_kept_until_what_they_read_changes(
     """The plan is reused after a data edit; a subclass added in a data file or a
     triple added to the shapes compiles it again (each changes the plan's key)."""
     compiled: list[int] = []
-    real = shacl_sparql.compile_plan
+    real = shacl_plan.compile_plan
 
-    def counting(kgstore: KgStore) -> list[shacl_sparql.ShapePlan]:
+    def counting(kgstore: KgStore) -> list[shacl_plan.ShapePlan]:
         compiled.append(1)
         return real(kgstore)
 
-    monkeypatch.setattr(shacl_sparql, "compile_plan", counting)
-    assert (project.store_path / shacl_sparql.PLAN_NAME).is_file()
+    monkeypatch.setattr(shacl_plan, "compile_plan", counting)
+    assert (project.store_path / shacl_plan.PLAN_NAME).is_file()
     edit(claims_file(project), r'rdfs:label "', 'rdfs:label "Edited: ')
     rebuild(project)[0].store.close()
     assert compiled == []

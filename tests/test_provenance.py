@@ -11,7 +11,7 @@ import pytest
 from kgtool.cli import main
 from kgtool.errors import NotFoundError
 from kgtool.provenance import Quote, explain, mentions, sentence_bounds
-from kgtool.provenance_format import render_json, render_text
+from kgtool.provenance.render import render_json, render_text
 from kgtool.query import LocalExecutor
 from kgtool.store import KgStore
 

@@ -18,21 +18,11 @@ from kgtool.errors import KgtoolError
 # Registering the command groups: each module adds its commands to ``cli``.
 from kgtool.cli import graph as _graph  # noqa: F401  isort: skip
 from kgtool.cli import ask as _ask  # noqa: F401  isort: skip
-
-
-def _register_optional() -> None:
-    """Command modules that other parts of the package provide, when present."""
-    import importlib
-
-    for module in ("provenance", "remote", "serve", "network", "authoring"):
-        try:
-            importlib.import_module(f"kgtool.cli.{module}")
-        except ModuleNotFoundError as error:
-            if error.name != f"kgtool.cli.{module}":
-                raise
-
-
-_register_optional()
+from kgtool.cli import provenance as _provenance  # noqa: F401  isort: skip
+from kgtool.cli import remote as _remote  # noqa: F401  isort: skip
+from kgtool.cli import serve as _serve  # noqa: F401  isort: skip
+from kgtool.cli import network as _network  # noqa: F401  isort: skip
+from kgtool.cli import authoring as _authoring  # noqa: F401  isort: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

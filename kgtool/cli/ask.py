@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from kgtool.cli.common import State, cli, endpoint_option, pass_state
@@ -58,10 +60,10 @@ def list_queries_command(state: State, fmt: str) -> None:
             )
         )
         return
-    width = max((len(q.name) for q in queries), default=4)
-    for q in queries:
-        params = ", ".join(p.describe() for p in q.parameters)
-        click.echo(f"{q.name.ljust(width)}  {q.title}" + (f"  [{params}]" if params else ""))
+    from kgtool.console import table
+
+    rows = [[q.name, q.title, ", ".join(p.describe() for p in q.parameters)] for q in queries]
+    click.echo(table(["name", "title", "parameters"], rows))
 
 
 @cli.command()
@@ -143,6 +145,7 @@ def query(
             raise QueryError("--param applies to named queries only")
         result = run_text(expression, executor=executor, origin="<expression>")
     else:
+        assert name is not None  # checked above: a name or an expression
         result = run(name, _parse_params(params), executor=executor, project=state.project)
     text = result.serialize(fmt)  # written as it is: a last empty line can be a row (TSV)
     click.echo(text, nl=not text.endswith("\n"))
@@ -150,18 +153,30 @@ def query(
 
 @cli.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["summary", "table", "json"]),
+    default="summary",
+    show_default=True,
+    help="summary: one line per question, in words; table: every full table; json: every row.",
 )
 @endpoint_option
 @pass_state
 def answer(state: State, fmt: str, endpoint: str | None) -> None:
-    """Answer every named query with its default parameters (the main job's report)."""
+    """Answer every named query with its default parameters.
+
+    By default one line per question says its answer in words and who reports
+    it; `kgtool query NAME` (or --format table) gives the full tables.
+    """
     import json
 
+    from kgtool.console import width
     from kgtool.query import list_queries, run
+    from kgtool.summary import labeller, one_line, summarize
 
     executor = state.executor(endpoint)
-    out = []
+    label = labeller(executor)
+    out, claims = [], []
     for q in list_queries(state.project.queries_dir):
         result = run(q, executor=executor, project=state.project)
         if fmt == "json":
@@ -172,9 +187,37 @@ def answer(state: State, fmt: str, endpoint: str | None) -> None:
                     "rows": result.records() if result.kind == "select" else result.boolean,
                 }
             )
-            continue
-        click.echo(f"== {q.name}: {q.title}")
-        click.echo(result.serialize("table"))
-        click.echo()
+        elif fmt == "table":
+            click.echo(f"== {q.name}: {q.title}")
+            click.echo(result.serialize("table"))
+            click.echo()
+        else:
+            click.echo(one_line(q.name, summarize(result, label), width()))
+            if result.kind == "select" and "claim" in result.variables:
+                claims += [c for c in result.column("claim") if c is not None][:1]
     if fmt == "json":
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    elif fmt == "summary":
+        click.echo()
+        click.echo(_next_steps(claims))
+
+
+def _next_steps(claims: list[Any]) -> str:
+    """Where to go from the summary: the full tables, a claim's sources, the server, a picture."""
+    from kgtool.network.draw import graphviz_available, graphviz_install_command
+    from kgtool.results import compact
+
+    claim = compact(claims[0]) if claims else "CLAIM"
+    picture = "a picture of the trade network (trade.svg)"
+    if not graphviz_available():
+        picture += f"; needs Graphviz: {graphviz_install_command()}"
+    steps = [
+        ("kgtool query NAME", "one question's full table (kgtool queries lists them)"),
+        (f"kgtool why {claim}", "where a claim comes from, down to the characters"),
+        ("kgtool serve", "browse the graph and ask questions in a web browser"),
+        ("kgtool draw trade", picture),
+    ]
+    pad = max(len(command) for command, _ in steps)
+    lines = ["next (the command is .venv/bin/kgtool here):"]
+    lines += [f"  {command.ljust(pad)}  {what}" for command, what in steps]
+    return "\n".join(lines)

@@ -22,6 +22,7 @@ class State:
     store_dir: Path | None = None
     quiet: bool = False
     _project: Project | None = field(default=None, repr=False)
+    _status: Any = field(default=None, repr=False)
 
     @property
     def project(self) -> Project:
@@ -29,9 +30,21 @@ class State:
             self._project = Project.find(self.project_dir, store_path=self.store_dir)
         return self._project
 
-    def progress(self, message: str) -> None:
+    def say(self, message: str) -> None:
+        """A line a person needs to see (where a server listens), on stderr unless -q."""
         if not self.quiet:
             click.echo(message, err=True)
+
+    def progress(self, message: str) -> None:
+        """A step of a long command: a status line on a terminal, nothing in a pipe or CI."""
+        if self._status is None:
+            from kgtool.console import StatusLine
+
+            self._status = StatusLine(quiet=self.quiet)
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None:
+                ctx.call_on_close(self._status.close)
+        self._status(message)
 
     def executor(self, endpoint: str | None) -> Any:
         """The embedded store (refreshed if sources changed) or a remote endpoint."""
@@ -99,17 +112,3 @@ def endpoint_option(func: F) -> F:
         help="SPARQL 1.1 query endpoint to use instead of the embedded store "
         "(e.g. http://127.0.0.1:7878/query); env KGTOOL_ENDPOINT.",
     )(func)
-
-
-def format_option(choices: tuple[str, ...], default: str) -> Callable[[F], F]:
-    def decorate(func: F) -> F:
-        return click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(choices),
-            default=default,
-            show_default=True,
-            help="Output format.",
-        )(func)
-
-    return decorate

@@ -62,21 +62,28 @@ def build(state: State, force: bool, engine: str) -> None:
     help="Report format.",
 )
 @_engine_option
+@endpoint_option
 @pass_state
-def validate(state: State, fmt: str, engine: str) -> None:
+def validate(state: State, fmt: str, engine: str, endpoint: str | None) -> None:
     """Check the graph against its SHACL shapes and its source files.
 
     Prints every result (focus node, property, message, and the file the data
-    came from). Exit code: 0 when the graph conforms, 1 on any violation,
-    2 when the input cannot be read.
+    came from). With --endpoint the compiled checks run on that SPARQL server,
+    which holds the graph pushed from this project (its default graph the
+    union of the named graphs); the source texts are checked here. Exit code:
+    0 when the graph conforms, 1 on any violation, 2 when the input cannot be read.
     """
     from kgtool.results import compact_iri
-    from kgtool.store import refresh_store
     from kgtool.validate import validate as run_validate
 
-    kgstore, _ = refresh_store(state.project, progress=state.progress)
-    state.close_later(kgstore)
-    report = run_validate(kgstore, engine=engine)
+    if endpoint:
+        report = run_validate(state.executor(endpoint), engine=engine, project=state.project)
+    else:
+        from kgtool.store import refresh_store
+
+        kgstore, _ = refresh_store(state.project, progress=state.progress)
+        state.close_later(kgstore)
+        report = run_validate(kgstore, engine=engine)
     click.echo(report.to_json() if fmt == "json" else report.to_text(compact_iri))
     if not report.conforms:
         sys.exit(1)
@@ -134,4 +141,4 @@ def export(
     tmp = output.with_name(output.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(output)
-    state.progress(f"wrote {output} ({len(data)} bytes)")
+    state.say(f"wrote {output} ({len(data)} bytes)")

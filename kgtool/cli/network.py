@@ -179,6 +179,4 @@ def draw(state: State, target: str, output: Path | None, depth: int, endpoint: s
         output = Path(f"{stem or 'network'}.svg")
     graph = graph_for(target, state.executor(endpoint), depth)
     draw_picture(graph, output)
-    state.progress(
-        f"wrote {output} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)"
-    )
+    state.say(f"wrote {output} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)")

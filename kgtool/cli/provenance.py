@@ -38,7 +38,7 @@ def why(state: State, target: str, fmt: str, context: int | None, endpoint: str 
       kgtool why ent:kita --format json
     """
     from kgtool.provenance import explain
-    from kgtool.provenance_format import render_json, render_text
+    from kgtool.provenance.render import render_json, render_text
 
     explanation = explain(target, state.executor(endpoint))
     if fmt == "json":
@@ -72,7 +72,7 @@ def mentions(state: State, entity: str, fmt: str, endpoint: str | None) -> None:
     import json
 
     from kgtool.provenance import mentions as find_mentions
-    from kgtool.provenance_format import mention_rows
+    from kgtool.provenance.render import mention_rows
 
     rows = mention_rows(find_mentions(entity, state.executor(endpoint)))
     if fmt == "json":
@@ -86,10 +86,9 @@ def mentions(state: State, entity: str, fmt: str, endpoint: str | None) -> None:
         writer.writerows(rows)
         click.echo(buffer.getvalue().rstrip("\n"))
         return
+    from kgtool.console import table
+
     shown = ["surface", "start", "end", "context"]
-    widths = {c: max([len(c)] + [len(str(r[c])) for r in rows]) for c in shown}
-    click.echo("  ".join(c.ljust(widths[c]) for c in shown).rstrip())
-    click.echo("  ".join("-" * widths[c] for c in shown))
-    for row in rows:
-        click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in shown).rstrip())
-    click.echo(f"({len(rows)} mention{'s' if len(rows) != 1 else ''})")
+    body = [[str(row[c]) for c in shown] for row in rows]
+    footer = f"({len(rows)} mention{'s' if len(rows) != 1 else ''})"
+    click.echo(table(shown, body, footer=footer))

@@ -154,7 +154,7 @@ def serve(
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
-    state.progress(f"serving on http://{host}:{port}{root_path}/ (Ctrl-C to stop)")
+    state.say(f"serving on http://{host}:{port}{root_path}/ (Ctrl-C to stop)")
     from kgtool.server.http import protocol_class
 
     config = uvicorn.Config(
@@ -179,7 +179,7 @@ def serve(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-    state.progress("stopped")
+    state.say("stopped")
 
 
 def _stop(*_: object) -> None:

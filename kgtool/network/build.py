@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import kgtool.network.labels as labels
 from kgtool.errors import QueryError
-from kgtool.network import labels
 from kgtool.results import compact_iri
 
 if TYPE_CHECKING:

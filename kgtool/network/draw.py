@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kgtool.errors import InputError, KgtoolError
-from kgtool.network import labels
+import kgtool.network.labels as labels
+from kgtool.errors import GraphvizMissing, InputError, KgtoolError
 from kgtool.results import compact_iri
 
 if TYPE_CHECKING:
@@ -96,10 +96,6 @@ MODALITY_COLOURS = {
     "interpretation": "#a67c00",
 }
 MIXED = "#555555"
-
-
-class GraphvizMissing(KgtoolError):
-    """Graphviz's ``dot`` program is not installed."""
 
 
 def _node_style(kind: str) -> dict[str, str]:
@@ -185,7 +181,7 @@ def _trade(graph: nx.Graph) -> graphviz.Graph:
     for node, data in sorted(graph.nodes(data=True)):
         code = data.get("iso") or ""
         _node(dot, node, data, _text(str(data.get("label", node)), f"({code})" if code else ""))
-    modalities = set()
+    modalities: set[str] = set()
     edges = sorted(graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2]))
     for source, target, _key, data in edges:
         modality = str(data.get("modality", ""))
@@ -242,7 +238,7 @@ def _entities(graph: nx.Graph) -> graphviz.Graph:
     pairs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for u, v, data in graph.edges(data=True):
         pairs.setdefault((min(u, v), max(u, v)), []).append(data)
-    modalities = set()
+    modalities: set[str] = set()
     labelled = len(pairs) <= LABELLED_PAIRS
     for (u, v), edges in sorted(pairs.items()):
         counts: dict[str, int] = {}
@@ -304,7 +300,7 @@ def _title(graph: nx.Graph) -> str:
 def _provenance(graph: nx.Graph) -> graphviz.Graph:
     dot = _new(graph, "dot", directed=True)
     dot.attr(rankdir="LR", nodesep="0.12", ranksep="1.6", labelloc="b", labeljust="l")
-    modalities = set()
+    modalities: set[str] = set()
     for node, data in sorted(graph.nodes(data=True)):
         kind = str(data.get("kind", ""))
         if kind == "claim":
@@ -371,7 +367,7 @@ def render(graph: nx.Graph, fmt: str = "svg") -> bytes:
     except graphviz.ExecutableNotFound:
         raise GraphvizMissing(
             "Graphviz is not installed: the 'dot' program was not found",
-            hint="install it, e.g. 'apt-get install graphviz' or 'brew install graphviz'",
+            hint=f"install it: {graphviz_install_command()}",
         ) from None
     except graphviz.CalledProcessError as error:
         detail = (error.stderr or b"").decode("utf-8", "replace").strip().splitlines()
@@ -379,6 +375,29 @@ def render(graph: nx.Graph, fmt: str = "svg") -> bytes:
             f"Graphviz failed to draw the {graph.graph.get('kind', 'network')} graph: "
             + (detail[-1] if detail else str(error))
         ) from None
+
+
+def graphviz_install_command() -> str:
+    """The one command that installs Graphviz on this kind of machine."""
+    import shutil
+    import sys
+
+    if sys.platform == "darwin":
+        return "brew install graphviz"
+    if sys.platform.startswith("win"):
+        return "winget install graphviz"
+    if shutil.which("apt-get"):
+        return "sudo apt-get install graphviz"
+    if shutil.which("dnf"):
+        return "sudo dnf install graphviz"
+    return "install the graphviz package of your system"
+
+
+def graphviz_available() -> bool:
+    """Whether Graphviz's ``dot`` program is on the PATH."""
+    import shutil
+
+    return shutil.which("dot") is not None
 
 
 def draw(graph: nx.Graph, path: Path | str) -> Path:

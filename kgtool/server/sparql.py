@@ -31,7 +31,7 @@ SPARQL_UPDATE = "application/sparql-update"
 DATASET_PARAMS = ("default-graph-uri", "named-graph-uri")
 
 _UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY")
-_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+from kgtool.sparql_text import FORMS as _FORMS  # noqa: E402
 
 
 def _accepted(header: str) -> list[tuple[str, float]]:

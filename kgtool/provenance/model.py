@@ -1,11 +1,12 @@
 """What an explanation holds: claims, their quotes, attributions, values and times.
 
-Plain data, filled by :mod:`kgtool.provenance` from the graph and rendered by
-:mod:`kgtool.provenance_format`; nothing here talks to a store.
+Plain data, filled by :mod:`kgtool.provenance.why` from the graph and rendered by
+:mod:`kgtool.provenance.render`; nothing here talks to a store.
 """
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 from kgtool.project import NAMESPACES
@@ -111,7 +112,7 @@ class Amount:
     approximation: str | None = None
     approximation_label: str | None = None
 
-    @property
+    @builtins.property  # the field ``property`` shadows the builtin here
     def approximate(self) -> bool:
         return self.approximation in APPROXIMATE
 

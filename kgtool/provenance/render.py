@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from kgtool.provenance import ClaimExplanation, Explanation, Mention, Quote
+from kgtool.provenance.model import ClaimExplanation, Explanation, Mention, Quote
 from kgtool.results import compact_iri
 
 ANSI = ("\x1b[1;4m", "\x1b[0m")

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import FIXTURES, ROOT
 
-from kgtool import shacl_sparql
+from kgtool import shacl
 from kgtool.project import NAMESPACES, Project
 from kgtool.store import KgStore, load_file, memory_store
 from kgtool.validate import ValidationReport, validate, validate_with_pyshacl
@@ -66,7 +66,7 @@ def test_generated_corpus_violations_are_found(tmp_path):
     generator = _generator()
     manifest = generator.generate(tmp_path / "kg", 1000, 7, 2)
     kgstore = memory_store(Project(tmp_path / "kg"))
-    results = shacl_sparql.validate(kgstore)
+    results = shacl.validate(kgstore)
     expand = {p: ns for p, ns in NAMESPACES.items()}
     found = {(r.focus, r.component) for r in results}
     shape_kinds = [i for i in manifest["injected"] if i["kind"] != "hash-mismatch"]
@@ -118,7 +118,7 @@ def test_agrees_with_pyshacl_on_generated_corpus(tmp_path):
     """10,000 claims (~390k triples), 3 injected faults of each kind: the same report as pyshacl."""
     _generator().generate(tmp_path / "kg", 10000, 1, 3)
     kgstore = memory_store(Project(tmp_path / "kg"))
-    ours = keys(shacl_sparql.validate(kgstore))
+    ours = keys(shacl.validate(kgstore))
     reference = reference_keys(kgstore)
     assert ours == reference, (
         f"only kgtool: {sorted(ours - reference)}\nonly pyshacl: {sorted(reference - ours)}"
@@ -132,7 +132,7 @@ def test_agrees_with_pyshacl_on_generated_corpus(tmp_path):
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_agrees_with_pyshacl_on_shipped_graph(shipped_store):
-    ours = shacl_sparql.validate(shipped_store)
+    ours = shacl.validate(shipped_store)
     assert keys(ours) == reference_keys(shipped_store)
 
 
@@ -140,7 +140,7 @@ def test_agrees_with_pyshacl_on_shipped_graph(shipped_store):
 @pytest.mark.parametrize("path", VALID + INVALID, ids=lambda p: p.stem)
 def test_agrees_with_pyshacl_on_fixture(path):
     kgstore = fixture_store(path)
-    ours = keys(shacl_sparql.validate(kgstore))
+    ours = keys(shacl.validate(kgstore))
     assert ours == keys(validate_with_pyshacl(kgstore))
     assert bool(ours) == (path.parent.name == "invalid")
 
@@ -152,7 +152,7 @@ def test_results_name_shape_message_and_file(tmp_path):
     manifest = json.loads((tmp_path / "kg" / "violations.json").read_text())
     missing = next(i for i in manifest["injected"] if i["kind"] == "missing-source")
     focus = NAMESPACES["clm"] + missing["focus"].split(":", 1)[1]
-    result = next(r for r in shacl_sparql.validate(kgstore) if r.focus == focus)
+    result = next(r for r in shacl.validate(kgstore) if r.focus == focus)
     assert result.path == KG + "inSource"
     assert result.component == SH + "MinCountConstraintComponent"
     assert result.shape == NAMESPACES["kgsh"] + "ClaimShape"
@@ -170,8 +170,8 @@ def test_unsupported_component_is_an_error_naming_it(tmp_path):
         "<urn:s> a sh:NodeShape ; sh:targetClass <urn:C> ; sh:closed true .\n"
     )
     kgstore = memory_store(project)
-    with pytest.raises(shacl_sparql.UnsupportedShape, match="sh:closed"):
-        shacl_sparql.validate(kgstore)
+    with pytest.raises(shacl.UnsupportedShape, match="sh:closed"):
+        shacl.validate(kgstore)
 
 
 def test_cli_validate_engine_sparql_reports_injected_violations(tmp_path):
@@ -230,7 +230,7 @@ def test_restricted_validation_is_the_full_one_filtered(corpus_10k):
     assert sorted(report.results) == expected
     assert {r.focus for r in expected} >= set(violating[::2])  # some of each kind
     assert {r.component for r in expected} == {r.component for r in full.results}
-    assert len(focus) > 2 * shacl_sparql.BATCH
+    assert len(focus) > 2 * shacl.BATCH
 
 
 @pytest.mark.parametrize("which", ["violating", "conforming", "none"])
@@ -254,20 +254,20 @@ def test_restricted_validation_of_small_focus_sets(corpus_10k, which):
 def test_restricted_validation_of_fixture(path):
     """Every constraint kind the fixtures break, blank-node focus nodes included."""
     kgstore = fixture_store(path)
-    full = shacl_sparql.validate(kgstore)
+    full = shacl.validate(kgstore)
     subjects = _subjects(kgstore)
     for focus in (subjects, subjects[::2], subjects[1::2]):
-        restricted = shacl_sparql.validate(kgstore, focus=focus)
+        restricted = shacl.validate(kgstore, focus=focus)
         assert sorted(restricted) == _about(full, focus)
 
 
 def test_restricted_validation_takes_bare_blank_node_labels():
     """Results give a blank node's bare label as focus; it works as a focus node too."""
     kgstore = fixture_store(FIXTURES / "invalid" / "claim-as-blank-node.ttl")
-    full = shacl_sparql.validate(kgstore)
+    full = shacl.validate(kgstore)
     blank = {r.focus for r in full if ":" not in r.focus}
     assert blank
-    assert sorted(shacl_sparql.validate(kgstore, focus=blank)) == _about(full, blank)
+    assert sorted(shacl.validate(kgstore, focus=blank)) == _about(full, blank)
 
 
 def test_pyshacl_engine_filters_its_full_results():
@@ -290,7 +290,7 @@ def test_rewritten_constraints_find_the_same_rows(corpus_10k, shapes):
     kgstore, _ = corpus_10k
     rewritten = 0
     for node, query in sorted(sparql_constraints(shapes).items()):
-        faster = shacl_sparql.hash_joined(query)
+        faster = shacl.hash_joined(query)
         if faster is None:
             continue
         rewritten += 1
@@ -349,7 +349,7 @@ def _row(solution) -> list[str]:
 )
 def test_hash_joined_rewrites_only_what_it_follows(where, expected):
     query = f"PREFIX ex: <urn:ex:>\nSELECT ?this WHERE {{ {where} }}"
-    found = shacl_sparql.hash_joined(query)
+    found = shacl.hash_joined(query)
     if expected is None:
         assert found is None
     else:
@@ -369,5 +369,139 @@ def test_a_triple_in_two_graphs_counts_once():
     )
     other = ox.NamedNode("https://w3id.org/kgtool/graph/copy")
     kgstore.store.add(ox.Quad(copied.subject, copied.predicate, copied.object, other))
-    assert shacl_sparql.validate(kgstore) == []
-    assert shacl_sparql.validate(kgstore, focus=[copied.subject.value]) == []
+    assert shacl.validate(kgstore) == []
+    assert shacl.validate(kgstore, focus=[copied.subject.value]) == []
+
+
+# Ill-typed literals -----------------------------------------------------------------
+
+#: a literal outside the lexical space of each datatype the shapes use (xsd:string
+#: has none: every string is in its lexical space)
+ILL_TYPED = {
+    "anyURI": "https://example.org/%zz",
+    "boolean": "yes",
+    "date": "2014-02-30",
+    "dateTime": "2014-13-01T00:00:00",
+    "decimal": "1.2.3",
+    "duration": "P1Y2X",
+    "gYear": "20x4",
+    "gYearMonth": "2014-13",
+    "integer": "1.5",
+    "nonNegativeInteger": "1e3",
+}
+XSD = NAMESPACES["xsd"]
+
+
+def _datatype_paths(shapes) -> dict[str, list[tuple[str, str]]]:
+    """Datatype -> (path, target class) of every property shape that requires it,
+    also inside an sh:or of the property shape."""
+    from rdflib import Namespace
+
+    sh = Namespace(SH)
+    found: dict[str, list[tuple[str, str]]] = {}
+    for constrained, datatype in shapes.subject_objects(sh.datatype):
+        node = constrained
+        while (node, sh.path, None) not in shapes:
+            node = next(shapes.subjects(None, node))
+        for owner in shapes.subjects(sh.property, node):
+            for target in shapes.objects(owner, sh.targetClass):
+                pair = (str(shapes.value(node, sh.path)), str(target))
+                found.setdefault(str(datatype).removeprefix(XSD), []).append(pair)
+    return {k: sorted(set(v)) for k, v in found.items()}
+
+
+def _ill_typed_store(shapes) -> tuple[KgStore, set[tuple[str, str]]]:
+    """The shipped graph with one ill-typed literal per datatype, each on its own
+    focus node and property: the value replaced, or added to a node that has none."""
+    kgstore = memory_store(Project(ROOT))
+    store, used, expected = kgstore.store, set(), set()
+    paths = _datatype_paths(shapes)
+    assert set(paths) - {"string"} == set(ILL_TYPED), "a datatype without an ill-typed case"
+    for datatype, lexical in sorted(ILL_TYPED.items()):
+        literal = ox.Literal(lexical, datatype=ox.NamedNode(XSD + datatype))
+        for path, target in paths[datatype]:
+            predicate = ox.NamedNode(path)
+            nodes = sorted(
+                {q.subject for q in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(target))},
+                key=str,
+            )
+            node = next((n for n in nodes if (n.value, path) not in used), None)
+            if node is None:
+                continue
+            graph = next(store.quads_for_pattern(node, RDF_TYPE, None)).graph_name
+            for quad in list(store.quads_for_pattern(node, predicate, None)):
+                store.remove(quad)
+            store.add(ox.Quad(node, predicate, literal, graph))
+            stored = next(store.quads_for_pattern(node, predicate, None)).object
+            assert stored == literal, f"the store rewrote {literal} as {stored}"
+            used.add((node.value, path))
+            expected.add((node.value, path))
+            break
+        else:
+            raise AssertionError(f"no focus node for an ill-typed xsd:{datatype}")
+    return kgstore, expected
+
+
+DATATYPE_COMPONENTS = {SH + "DatatypeConstraintComponent", SH + "OrConstraintComponent"}
+
+
+def test_ill_typed_literals_are_datatype_violations(shapes):
+    """ "2014-13"^^xsd:gYearMonth and its kind, one per datatype: sh:datatype fails."""
+    kgstore, expected = _ill_typed_store(shapes)
+    results = shacl.validate(kgstore)
+    reported = {(r.focus, r.path) for r in results if r.component in DATATYPE_COMPONENTS}
+    assert reported == expected
+    assert {(r.focus, r.path) for r in results} == expected  # nothing else broke
+
+
+def test_well_typed_literals_are_not_violations():
+    """The same lexical test passes every literal of the shipped graph and valid forms."""
+    from kgtool.shacl.datatypes import ill_typed_query
+
+    valid = {
+        "date": ["2014-02-28", "2012-02-29", "2000-02-29", "-0044-03-15", "2014-12-31Z"],
+        "dateTime": ["2014-07-27T16:31:00+09:00", "2014-05-31T24:00:00"],
+        "gYearMonth": ["2014-12", "2014-01Z"],
+        "duration": ["P1M", "PT1.5S", "-P1Y2M3DT4H5M6S"],
+        "nonNegativeInteger": ["0", "-0", "+7"],
+        "decimal": ["1.", ".5", "-0.50"],
+        "anyURI": ["https://example.org/a%20b#x", "relative/path"],
+    }
+    invalid = {"date": ["1900-02-29", "2014-04-31"], "gYearMonth": ["2014-1"], "anyURI": ["a#b#c"]}
+    store = ox.Store()
+    subject, predicate = ox.NamedNode("urn:s"), ox.NamedNode("urn:p")
+    graph = ox.NamedNode("urn:g")
+    for cases in (valid, invalid):
+        for datatype, forms in cases.items():
+            for form in forms:
+                literal = ox.Literal(form, datatype=ox.NamedNode(XSD + datatype))
+                store.add(ox.Quad(subject, predicate, literal, graph))
+    query = ill_typed_query([XSD + d for d in (*valid, *invalid)])
+    found = {
+        (row["literal"].datatype.value.removeprefix(XSD), row["literal"].value)
+        for row in store.query(query, use_default_graph_as_union=True)
+    }
+    assert found == {(d, f) for d, forms in invalid.items() for f in forms}
+    shipped = memory_store(Project(ROOT))
+    every = [XSD + d for d in ILL_TYPED]
+    assert list(shipped.query(ill_typed_query(every))) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_both_engines_reject_ill_typed_literals(shapes):
+    kgstore, expected = _ill_typed_store(shapes)
+    reference = validate_with_pyshacl(kgstore)
+    reported = {(r.focus, r.path) for r in reference if r.component in DATATYPE_COMPONENTS}
+    assert reported == expected
+    ours, theirs = keys(shacl.validate(kgstore)), keys(reference)
+    assert theirs <= ours
+    # an ill-typed value also fails the range checks: SHACL tests "$minInclusive <= v",
+    # which is an error, not true, for such a literal; pyshacl compares its text
+    ranges = {
+        SH + f"{m}{k}ConstraintComponent"
+        for m in ("Min", "Max")
+        for k in ("Inclusive", "Exclusive")
+    }
+    assert {(f, p) for f, p, c in ours - theirs if c in ranges} <= expected
+    assert {c for _, _, c in ours - theirs} <= ranges

@@ -4,7 +4,7 @@
 piece of quoted text; ``mentions`` lists where a text refers to an entity.
 Both only talk to an :class:`~kgtool.query.Executor`, with the SPARQL in
 ``kgtool/sparql/``, so they give the same answer on the embedded store and on
-a remote endpoint. Rendering for people lives in :mod:`kgtool.provenance_format`.
+a remote endpoint. Rendering for people lives in :mod:`kgtool.provenance.render`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from kgtool.errors import NotFoundError
 from kgtool.project import NAMESPACES
-from kgtool.provenance_model import (
+from kgtool.provenance.model import (
     Amount,
     Attribution,
     ClaimExplanation,

@@ -1,0 +1,17 @@
+"""How much kgtool does at once: threads and the size of a VALUES block.
+
+Defined once here because the build, validation and the store all use them.
+"""
+
+from __future__ import annotations
+
+import os
+
+#: threads for work that releases the GIL (pyoxigraph evaluating a query or
+#: parsing, hashing files); the store is read-only while validation runs
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+#: terms per VALUES block. pyoxigraph starts a join from the VALUES block only
+#: while it looks smaller than a typed pattern (estimated at 1000 rows); beyond
+#: that it scans the typed pattern and compares every pair, quadratically.
+BATCH = 400
