@@ -281,7 +281,8 @@ def _claim(
         )
     for agent in agents:
         out.iri(claim, PROV + "wasAttributedTo", agent)
-    for cited in _listed(item.get("cites")) if item.get("cites") else []:
+    cites = item.get("cites")
+    for cited in _listed(cites) if cites is not None else []:
         docs = {i for i in ctx.lookup(cited.text()) if ctx.is_a(i, KG + "CitedDocument")}
         if len(docs) != 1:
             _unknown(sheet, ctx, cited, cited.text(), docs)

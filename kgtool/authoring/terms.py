@@ -63,5 +63,5 @@ class Output:
         """The triples as sorted N-Triples: the same sheet always gives the same bytes."""
         import pyoxigraph as ox
 
-        data = ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        data = (ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
         return "".join(sorted(set(data.splitlines(keepends=True))))

@@ -162,9 +162,14 @@ def _relative(text: str, bare: str, published: date) -> TimeValue:
         edtf = f"{target}-{months[0]:02d}/{target}-{months[1]:02d}"
         span = "January to June" if first else "July to December"
         half = f"the {match.group(1)} half of {target}, {span}"
-        note = None if explicit else f"Relative to the posting date, {when}: {half}."
+        relative = None if explicit else f"Relative to the posting date, {when}: {half}."
         return TimeValue(
-            text, edtf, date(target, months[0], 1), _month_end(target, months[1]), explicit, note
+            text,
+            edtf,
+            date(target, months[0], 1),
+            _month_end(target, months[1]),
+            explicit,
+            relative,
         )
     match = re.fullmatch(rf"(last\s+|this\s+)?({_MONTH})", bare)
     if match:
