@@ -15,6 +15,9 @@ import pytest
 
 import kgtool.project as project_module
 import kgtool.store as store_module
+import kgtool.store.database as database_module
+import kgtool.store.parsing as parsing_module
+import kgtool.store.refresh as refresh_module
 from kgtool.errors import InputError, StoreError
 from kgtool.project import NAMESPACES, Project
 from kgtool.store import (
@@ -43,13 +46,13 @@ def built(project_copy: Project) -> Project:
 def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the store parses from now on (the real loader still runs)."""
     calls: list[str] = []
-    real = store_module.load_file
+    real = parsing_module.load_file
 
     def counting(store: ox.Store, project: Project, path: Path, *, bulk: bool) -> None:
         calls.append(project.relative(path))
         real(store, project, path, bulk=bulk)
 
-    monkeypatch.setattr(store_module, "load_file", counting)
+    monkeypatch.setattr(parsing_module, "load_file", counting)
     return calls
 
 
@@ -121,13 +124,13 @@ def test_small_edit_is_patched_into_the_same_store_a_fresh_build_gives(
     built: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     patched: list[bool] = []
-    real = store_module._patch_graph
+    real = database_module._patch_graph
 
     def spying(*args: object) -> bool:
         patched.append(real(*args))  # type: ignore[arg-type]
         return patched[-1]
 
-    monkeypatch.setattr(store_module, "_patch_graph", spying)
+    monkeypatch.setattr(database_module, "_patch_graph", spying)
     path = built.root / ENTITIES
     path.write_text(
         path.read_text(encoding="utf-8").replace("North Korea", "DPRK", 1), encoding="utf-8"
@@ -294,7 +297,7 @@ def test_update_interrupted_part_way_is_rebuilt(
     def crash(*_: object) -> None:
         raise KeyboardInterrupt  # as if the process died between marker and manifest
 
-    monkeypatch.setattr(store_module, "_replace_graphs", crash)
+    monkeypatch.setattr(refresh_module, "_replace_graphs", crash)
     with pytest.raises(KeyboardInterrupt):
         refresh_store(built)
     monkeypatch.undo()
