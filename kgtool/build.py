@@ -28,6 +28,8 @@ class BuildOutcome:
     stats: BuildStats
     report: ValidationReport
     written: list[Path] = field(default_factory=list)
+    #: whether dist/ was replaced (False: it already held exactly these files)
+    dist_changed: bool = False
 
 
 def build(
@@ -79,12 +81,11 @@ def _validate_and_commit(
     report = validate_incrementally(kgstore, engine=engine, progress=progress)
     # The report now refers to the current pieces only, so the others can go while
     # the staging finishes: it reads current pieces only.
-    cache = kgstore.piece_cache
-    keep = [entry.key for entry in kgstore.pieces.values()]
-    pruning = pool.submit(cache.prune, keep) if cache is not None else None
+    pruning = pool.submit(kgstore.prune_piece_cache)
     outcome = BuildOutcome(kgstore, stats, report)
     if future is not None and report.conforms:
         staged = future.result()
+        outcome.dist_changed = staged.staging is not None
         try:
             outcome.written = commit_dist(staged, progress=progress)
         finally:

@@ -180,7 +180,7 @@ class PieceCache:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.name.split(".", 1)[0] not in wanted:
+            if path.name.split(".", 1)[0] not in wanted or ".tmp-" in path.name:
                 path.unlink(missing_ok=True)
 
 

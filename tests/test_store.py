@@ -61,8 +61,14 @@ def manifest(project: Project) -> dict:
 
 
 def content(record: dict) -> dict:
-    """A manifest without its stat stamps, which settle on their own a second after a write."""
-    return {key: value for key, value in record.items() if key != "stamps"}
+    """A manifest without its stat stamps, which settle on their own a second after a write,
+    and without the name of its database generation, which every rebuild renews."""
+    return {key: value for key, value in record.items() if key not in {"stamps", "database"}}
+
+
+def database_of(project: Project) -> Path:
+    """The folder of the store's published database generation."""
+    return project.store_path / manifest(project)["database"]
 
 
 def claim_count(kgstore: store_module.KgStore) -> int:
@@ -228,7 +234,7 @@ def _has_blank(triple: ox.Triple) -> bool:
 
 # Damage ------------------------------------------------------------------------------
 def _garbage_database(project: Project) -> None:
-    for file in (project.store_path / "oxigraph").iterdir():
+    for file in database_of(project).iterdir():
         if file.is_file() and file.name != "LOCK":
             size = max(file.stat().st_size, 64)
             with file.open("r+b") as handle:
@@ -254,7 +260,7 @@ def _truncated_manifest(project: Project) -> None:
 def _deleted_database(project: Project) -> None:
     import shutil
 
-    shutil.rmtree(project.store_path / "oxigraph")
+    shutil.rmtree(database_of(project))
 
 
 DAMAGE: dict[str, Callable[[Project], None]] = {
@@ -285,7 +291,7 @@ def test_damaged_store_is_detected_and_rebuilt(built: Project, damage: str) -> N
     assert content(manifest(built)) == content(good)
 
 
-def test_update_interrupted_part_way_is_rebuilt(
+def test_update_interrupted_part_way_leaves_the_published_store(
     built: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     good = manifest(built)
@@ -295,39 +301,42 @@ def test_update_interrupted_part_way_is_rebuilt(
     )
 
     def crash(*_: object) -> None:
-        raise KeyboardInterrupt  # as if the process died between marker and manifest
+        raise KeyboardInterrupt  # as if the process died while patching the copy
 
     monkeypatch.setattr(refresh_module, "_replace_graphs", crash)
     with pytest.raises(KeyboardInterrupt):
         refresh_store(built)
     monkeypatch.undo()
-    with pytest.raises(StoreError, match="being updated, or its last update did not finish"):
-        open_store(built, refresh=False)
+    assert manifest(built) == good
+    with open_store(built, refresh=False) as kgstore:  # the last build, untouched
+        assert len(kgstore) == good["quads"]
+    generations = sorted(p.name for p in built.store_path.glob("oxigraph-*") if p.is_dir())
+    assert generations == [good["database"]]  # the half-made copy is gone
 
-    messages: list[str] = []
-    kgstore, stats = refresh_store(built, progress=messages.append)
+    kgstore, stats = refresh_store(built)
     with kgstore:
-        assert stats.action == "built"
-        assert "the last update of the store did not finish: rebuilding" in messages
+        assert stats.action == "updated"
         labels = {q.object.value for q in kgstore.store.quads_for_pattern(None, None, None)
                   if isinstance(q.object, ox.Literal)}  # fmt: skip
         assert "DPRK" in labels
     assert manifest(built)["quads"] == good["quads"]
 
 
-def test_leftovers_of_killed_builds_are_removed(built: Project) -> None:
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()  # reaped: its pid names no process now
-    parent, name = built.store_path.parent, built.store_path.name
-    stale = [parent / f"{name}.new-{dead.pid}-x1y2", parent / f"{name}.old-{dead.pid}"]
-    live = parent / f"{name}.new-{os.getpid()}-busy"  # a build still running
-    for folder in [*stale, live]:
-        (folder / "oxigraph").mkdir(parents=True)
-        (folder / "oxigraph" / "000001.sst").write_bytes(b"x" * 1000)
-
+def test_generations_left_by_killed_builds_are_removed(built: Project) -> None:
+    left = built.store_path / "oxigraph-99"  # a build killed before publishing it
+    (left).mkdir()
+    (left / "000001.sst").write_bytes(b"x" * 1000)
+    reader = open_store(built, refresh=False)  # holds the published generation
+    held = built.store_path / reader.database
+    with reader:
+        kgstore, _ = build_store(built)
+        kgstore.close()
+        assert not left.exists()
+        assert held.is_dir()  # still read: kept
+        assert manifest(built)["database"] == "oxigraph-100"
+        assert claim_count(reader) == claim_count(open_store(built, refresh=False)) > 0
     build_store(built)[0].close()
-    assert not any(folder.exists() for folder in stale)
-    assert live.is_dir()
+    assert not held.exists()  # released: removed by the next build
 
 
 def test_syntax_error_keeps_the_previous_store(built: Project) -> None:
@@ -349,7 +358,7 @@ def test_syntax_error_keeps_the_previous_store(built: Project) -> None:
     with pytest.raises(InputError, match=r"^graph/entities\.ttl:6:"):
         build_store(built)  # a full rebuild fails the same way ...
     assert content(manifest(built)) == content(good)  # ... and swaps nothing in
-    assert not list(built.store_path.parent.glob("store.new-*"))
+    assert [p.name for p in built.store_path.glob("oxigraph-*") if p.is_dir()] == [good["database"]]
 
 
 def test_many_read_only_handles(built: Project) -> None:
@@ -361,8 +370,9 @@ def test_many_read_only_handles(built: Project) -> None:
 
 LOCK_HOLDER = textwrap.dedent(
     """
-    import sys, pyoxigraph
-    store = pyoxigraph.Store(sys.argv[1])
+    import fcntl, sys
+    handle = open(sys.argv[1], "ab")
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
     print("locked", flush=True)
     sys.stdin.read()
     """
@@ -370,9 +380,8 @@ LOCK_HOLDER = textwrap.dedent(
 
 
 def test_lock_held_by_another_writer_is_a_clear_error(built: Project) -> None:
-    database = built.store_path / "oxigraph"
     holder = subprocess.Popen(
-        [sys.executable, "-c", LOCK_HOLDER, str(database)],
+        [sys.executable, "-c", LOCK_HOLDER, str(built.store_path / "write.lock")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -381,20 +390,42 @@ def test_lock_held_by_another_writer_is_a_clear_error(built: Project) -> None:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         good = manifest(built)
         with pytest.raises(StoreError, match="in use by another process"):
-            refresh_store(built)
-        with pytest.raises(StoreError, match="in use by another process"):
             build_store(built)
+        path = built.root / ENTITIES
+        path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        with pytest.raises(StoreError, match="in use by another process"):
+            refresh_store(built)
         assert content(manifest(built)) == content(good)  # not rebuilt
-        with open_store(built, refresh=False) as reader:  # readers take no lock
+        messages: list[str] = []
+        with open_store(built, progress=messages.append) as reader:  # readers are not blocked
             assert len(reader) == good["quads"]
+        assert messages == ["another process is updating the store: reading the last build"]
     finally:
         holder.communicate("", timeout=30)
 
 
-def test_same_process_handle_is_named(built: Project) -> None:
+def test_handles_in_one_process_do_not_block_a_refresh(built: Project) -> None:
     kgstore, _ = refresh_store(built)
-    with kgstore, pytest.raises(StoreError, match="already open in this process"):
-        refresh_store(built)
+    path = built.root / ENTITIES
+    path.write_text(path.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    with kgstore:
+        again, stats = refresh_store(built)
+        with again:
+            assert stats.action == "updated"
+            assert claim_count(again) == claim_count(kgstore) > 0
+
+
+def test_store_files_written_by_every_command_are_its_own(built: Project) -> None:
+    """After build, validate and a killed writer's leftovers, the folder is still ours."""
+    from kgtool.build import build
+    from kgtool.shacl_sparql import PLAN_NAME
+    from kgtool.store.layout import OWN_FILES
+
+    assert PLAN_NAME in OWN_FILES  # the validator's plan is one of the store's files
+    build(built).store.close()
+    for name in ("manifest.json.tmp", "report.json.tmp", f"{PLAN_NAME}.tmp-123-456"):
+        (built.store_path / name).write_bytes(b"torn")
+    build_store(built)[0].close()  # --force: no "not a kgtool store"
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_store(project_copy: Project) -> None:

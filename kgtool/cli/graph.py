@@ -46,9 +46,13 @@ def build(state: State, force: bool, engine: str) -> None:
     if not outcome.report.conforms:
         click.echo(outcome.report.to_text(compact_iri))
         raise ValidationFailed("the graph does not conform to its shapes; dist/ was not written")
-    for path in outcome.written:
-        state.progress(f"wrote {state.project.relative(path)}")
-    click.echo(f"built: {outcome.stats.quads} quads, valid, {len(outcome.written)} files in dist/")
+    if outcome.dist_changed:
+        for path in outcome.written:
+            state.progress(f"wrote {state.project.relative(path)}")
+    files = f"{len(outcome.written)} files in dist/"
+    if outcome.written and not outcome.dist_changed:
+        files += " (unchanged)"
+    click.echo(f"built: {outcome.stats.quads} quads, valid, {files}")
 
 
 @cli.command()
@@ -70,10 +74,10 @@ def validate(state: State, fmt: str, engine: str) -> None:
     2 when the input cannot be read.
     """
     from kgtool.results import compact_iri
-    from kgtool.store import refresh_store
+    from kgtool.store import open_store
     from kgtool.validate import validate as run_validate
 
-    kgstore, _ = refresh_store(state.project, progress=state.progress)
+    kgstore = open_store(state.project, progress=state.progress)
     state.close_later(kgstore)
     report = run_validate(kgstore, engine=engine)
     click.echo(report.to_json() if fmt == "json" else report.to_text(compact_iri))

@@ -1,4 +1,5 @@
-"""The RocksDB database: opening it, probing it against the manifest, patching graphs."""
+"""The RocksDB database: its generations, opening one, probing it against the
+manifest, patching graphs."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgtool.pieces import PieceCache
-from kgtool.store.layout import DATABASE_NAME, _lock_error, _Unusable
+from kgtool.store.layout import DATABASE_NAME, _Unusable, generation_number, list_entries
+from kgtool.store.locks import ReaderLock
 from kgtool.store.manifest import PieceEntry
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
+
+
+def next_generation(store_path: Path) -> str:
+    """A generation name above every one in the folder (published, held or left by a crash)."""
+    numbers = [generation_number(name) or 0 for name in list_entries(store_path)]
+    return f"{DATABASE_NAME}-{max(numbers, default=0) + 1}"
 
 
 def _probe(store: ox.Store, manifest: dict[str, Any]) -> None:
@@ -27,44 +35,58 @@ def _probe(store: ox.Store, manifest: dict[str, Any]) -> None:
     total = manifest.get("quads")
     if not isinstance(pieces, dict) or not isinstance(total, int):
         raise _Unusable("store manifest records no quad counts")
-    counts = {graph: int(entry["quads"]) for graph, entry in pieces.items()}
-    if sum(counts.values()) != total:
+    entries = {graph: PieceEntry.from_json(entry) for graph, entry in pieces.items()}
+    if sum(entry.quads for entry in entries.values()) != total:
         raise _Unusable(f"store manifest says {total} quads but its graphs add up to another")
+    counts = {graph: entry.stored_quads for graph, entry in entries.items()}
     for graph in sorted(counts, key=lambda g: (counts[g], g))[:3]:
         found = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
         if found != counts[graph]:
             raise _Unusable(f"store graph <{graph}> has {found} quads, manifest {counts[graph]}")
 
 
-def _open_database(path: Path, manifest: dict[str, Any], *, read_only: bool) -> ox.Store:
-    """Open the database and probe it against the manifest before anyone trusts it.
+def open_database(path: Path, manifest: dict[str, Any], *, writable: bool = False) -> ox.Store:
+    """Open the manifest's generation and probe it before anyone trusts it.
 
     Damage RocksDB detects (bad checksums, a garbled CURRENT file) and counts
-    that differ from the manifest both raise :class:`_Unusable`.
+    that differ from the manifest both raise :class:`_Unusable`. Only a
+    generation not yet published is opened ``writable``.
     """
     import pyoxigraph as ox
 
-    database = path / DATABASE_NAME
+    database = path / manifest["database"]
     if not database.is_dir():
         raise _Unusable("store database is missing")
     try:
-        store = ox.Store.read_only(str(database)) if read_only else ox.Store(str(database))
+        store = ox.Store(str(database)) if writable else ox.Store.read_only(str(database))
     except OSError as error:
-        locked = _lock_error(path, error)
-        if locked is not None:
-            raise locked from None
         raise _Unusable(f"store cannot be opened ({str(error).splitlines()[0][:120]})") from None
     except RuntimeError as error:
         raise _Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
     try:
         _probe(store, manifest)
     except (OSError, RuntimeError) as error:
-        del store  # release the lock before anyone rebuilds
+        del store
         raise _Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
     except _Unusable:
         del store
         raise
     return store
+
+
+def open_reader(path: Path, manifest: dict[str, Any]) -> tuple[ox.Store, ReaderLock]:
+    """The published generation, read-only, with a reader's lock so no writer deletes it."""
+    lock = ReaderLock(path, manifest["database"])
+    try:
+        return open_database(path, manifest), lock
+    except BaseException:
+        lock.release()
+        raise
+
+
+def copy_generation(source: ox.Store, target: Path) -> None:
+    """A new generation as a copy of ``source`` (RocksDB's checkpoint: hard links)."""
+    source.backup(str(target))
 
 
 #: above this many differing lines a graph is reloaded whole rather than patched
@@ -102,6 +124,10 @@ def _patch_graph(store: ox.Store, cache: PieceCache, graph: str, old: str, new: 
         return False
     removed, added = difference
     if len(removed) + len(added) > PATCH_LIMIT or any("_:" in line for line in removed + added):
+        return False
+    if any('"^^<' in line for line in removed):
+        # The database normalises typed literals ("0100" and "100" are one integer),
+        # so deleting one spelling could delete a quad the piece still holds.
         return False
     suffix = f" <{graph}> ."
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import QueryError
 from kgtool.pieces import PieceCache
 from kgtool.project import NAMESPACES, Project
-from kgtool.store.layout import PIECES_NAME, _damaged
+from kgtool.store.layout import MANIFEST_NAME, PIECES_NAME, _damaged
+from kgtool.store.locks import ReaderLock
 from kgtool.store.manifest import PieceEntry
 
 if TYPE_CHECKING:
@@ -26,10 +28,22 @@ class KgStore:
         path: Path | None,
         pieces: dict[str, PieceEntry] | None = None,
         hashes: dict[str, str] | None = None,
+        reader: ReaderLock | None = None,
+        database: str | None = None,
     ) -> None:
         self.project = project
         self.store = store
         self.path = path
+        #: the generation this handle reads, and the lock that keeps it from deletion
+        self.database = database
+        self._reader = reader
+        #: follow the store: before each query, switch to a newer published generation
+        #: (``kgtool serve`` answers from a build's data without a restart)
+        self.follow = False
+        #: whether the piece cache may be pruned to this handle's pieces: no reader
+        #: holds an older generation whose pieces it may still read
+        self.prune_pieces = True
+        self._manifest_stamp = self._stamp()
         #: graph IRI -> its cached export piece (empty for an in-memory store)
         self.pieces = pieces or {}
         #: project path -> sha256 of every input, as checked when this handle was
@@ -51,6 +65,8 @@ class KgStore:
         query only to refuse the substitution costs up to 15 ms at 100,000
         claims. The retry below covers what the text cannot tell (``SELECT *``).
         """
+        if self.follow:
+            self._follow()
         if substitutions:
             from kgtool.sparql_text import inject_values, projected_variables
 
@@ -98,12 +114,70 @@ class KgStore:
         }
         return sorted(filter(None, (self.project.path_of_graph(g) for g in graphs)))
 
+    def prune_piece_cache(self) -> None:
+        """Delete the cached pieces this handle's graphs do not use, unless another
+        process may still need them (an older generation is read, or a build runs)."""
+        from kgtool.errors import StoreError
+        from kgtool.store.locks import writer_lock
+
+        cache = self.piece_cache
+        if cache is None or not self.prune_pieces:
+            return
+        try:
+            with writer_lock(cache.folder.parent):
+                cache.prune(entry.key for entry in self.pieces.values())
+        except StoreError:  # busy, or a store this process may only read
+            return
+
+    def _stamp(self) -> tuple[int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            info = os.stat(self.path / MANIFEST_NAME)
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_ino)
+
+    def _follow(self) -> None:
+        """Switch to the generation the manifest now names, if it is another one.
+
+        A stat of the manifest per query; the old generation is released, so
+        the next build can delete it. A store that cannot be opened now (a
+        build half-way) keeps the handle on the generation it has.
+        """
+        stamp = self._stamp()
+        if stamp == self._manifest_stamp or self.path is None:
+            return
+        from kgtool.store.database import open_reader
+        from kgtool.store.layout import _Unusable
+        from kgtool.store.manifest import _pieces_of, _read_manifest
+
+        manifest = _read_manifest(self.path)
+        if manifest is None:
+            return
+        self._manifest_stamp = stamp
+        if manifest["database"] == self.database:
+            return
+        try:
+            store, reader = open_reader(self.path, manifest)
+        except (_Unusable, OSError):
+            return
+        old = self._reader
+        self.store, self._reader = store, reader
+        self.database, self.pieces = manifest["database"], _pieces_of(manifest)
+        self.input_hashes = None
+        if old is not None:
+            old.release()
+
     def close(self) -> None:
         """Release the database (and its lock) now rather than at garbage collection."""
         import gc
 
         self.store = None  # type: ignore[assignment]
         gc.collect()
+        if self._reader is not None:
+            self._reader.release()
+            self._reader = None
 
     def __enter__(self) -> KgStore:
         return self

@@ -1,32 +1,78 @@
-"""What a store folder holds, and the checks before one is replaced."""
+"""What a store folder holds: the one list of its own files, and the checks before
+one is replaced.
+
+The database lives in numbered *generations* (``oxigraph-1``, ``oxigraph-2`` …):
+an update copies the current one (RocksDB hard-links its immutable files, so
+the copy is nearly free), changes the copy, and publishes it by rewriting the
+manifest. A generation is never written after it is published, so readers in
+other processes (``kgtool serve``) read it safely while a build runs, and a
+build killed at any point leaves the published store as it was.
+"""
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kgtool.errors import StoreError
 
-if TYPE_CHECKING:
-    pass
-
-
 MANIFEST_NAME = "manifest.json"
-DATABASE_NAME = "oxigraph"
 PIECES_NAME = "pieces"
 REPORT_NAME = "report.json"
 DIST_INDEX_NAME = "dist.json"  # where each piece sits in the last dist/ files
-STORE_FORMAT = 2
+PLAN_NAME = "shacl-plan.pickle"  # the compiled SHACL plan (kgtool.shacl_sparql)
+WRITE_LOCK_NAME = "write.lock"  # held by the one process updating the store
+DATABASE_NAME = "oxigraph"  # generations are DATABASE_NAME-N; the bare name is format 2's
+READERS_SUFFIX = ".readers"  # DATABASE_NAME-N.readers: shared locks of its readers
+STORE_FORMAT = 3
+
+#: every file the store writes at its top level; each may also have a ``.tmp`` twin
+#: (``NAME.tmp`` or ``NAME.tmp-PID-THREAD``) that a killed process leaves behind
+OWN_FILES = (MANIFEST_NAME, REPORT_NAME, DIST_INDEX_NAME, PLAN_NAME, WRITE_LOCK_NAME)
+OWN_FOLDERS = (PIECES_NAME,)
+_OWN_NAME = re.compile(
+    "|".join(
+        [
+            *(re.escape(name) + r"(\.tmp(-[0-9]+-[0-9]+)?)?" for name in OWN_FILES),
+            *(re.escape(name) for name in OWN_FOLDERS),
+            re.escape(DATABASE_NAME) + r"(-[0-9]+)?(" + re.escape(READERS_SUFFIX) + ")?",
+        ]
+    )
+)
+_GENERATION = re.compile(re.escape(DATABASE_NAME) + r"-([0-9]+)")
 
 Progress = Callable[[str], None]
 
 
 def _quiet(_: str) -> None:
     return None
+
+
+def is_own_entry(name: str) -> bool:
+    """Whether a top-level entry of a store folder is one the store itself writes."""
+    return _OWN_NAME.fullmatch(name) is not None
+
+
+def generation_number(name: str) -> int | None:
+    """N for a generation folder ``oxigraph-N``, else None."""
+    found = _GENERATION.fullmatch(name)
+    return int(found.group(1)) if found else None
+
+
+def list_entries(folder: Path) -> list[str]:
+    """The names in a store folder; an unreadable folder is a clear StoreError."""
+    try:
+        return sorted(entry.name for entry in folder.iterdir())
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise StoreError(
+            f"cannot read the store folder {folder}: {error.strerror or error}",
+            hint="check its permissions, or choose another folder with --store",
+        ) from None
 
 
 def _damaged(path: Path | None, error: BaseException) -> StoreError:
@@ -40,22 +86,6 @@ class _Unusable(Exception):
     """The store on disk cannot be trusted; the message says why (for progress)."""
 
 
-def _lock_error(path: Path, error: BaseException) -> StoreError | None:
-    """A StoreError when ``error`` is RocksDB refusing a second writer, else None."""
-    text = str(error)
-    if "lock" not in text.lower():
-        return None
-    if "current process" in text:
-        return StoreError(
-            f"the store at {path} is already open in this process",
-            hint="close the other KgStore (KgStore.close()) before refreshing",
-        )
-    return StoreError(
-        f"the store at {path} is in use by another process",
-        hint="stop 'kgtool serve' or the other kgtool command, then try again",
-    )
-
-
 def _remove_tree(path: Path, attempts: int = 20) -> None:
     """Delete a folder, retrying while a closing database still flushes files into it."""
     for _ in range(attempts):
@@ -66,61 +96,15 @@ def _remove_tree(path: Path, attempts: int = 20) -> None:
 
 
 def _check_replaceable(final: Path) -> None:
-    """Refuse to replace a folder that is not a store, or a store another process holds.
+    """Refuse to build into a folder that holds anything but the store's own files.
 
     ``--store`` / KGTOOL_STORE may point anywhere; a typo must not delete a
-    folder of the user's files, and swapping a database from under a running
-    ``kgtool serve`` would leave it serving a deleted folder.
+    folder of the user's files.
     """
-    import pyoxigraph as ox
-
-    if not final.exists():
-        return
-    entries = {p.name for p in final.iterdir()}
-    known = {DATABASE_NAME, PIECES_NAME}
-    for name in (MANIFEST_NAME, REPORT_NAME, DIST_INDEX_NAME):
-        known |= {name, name + ".tmp"}
-    if not entries <= known:
+    foreign = [name for name in list_entries(final) if not is_own_entry(name)]
+    if foreign:
         raise StoreError(
-            f"{final} is not a kgtool store (it holds other files); refusing to replace it",
+            f"{final} is not a kgtool store (it holds other files, e.g. {foreign[0]}); "
+            "refusing to replace it",
             hint="choose an empty or new folder with --store",
         )
-    if (final / DATABASE_NAME).is_dir():
-        try:
-            probe = ox.Store(str(final / DATABASE_NAME))
-        except OSError as error:
-            locked = _lock_error(final, error)
-            if locked is not None:
-                raise locked from None
-            return
-        except RuntimeError:  # damaged: that is why it is being replaced
-            return
-        del probe
-
-
-def _remove_stale_builds(final: Path) -> None:
-    """Delete what killed builds left beside the store (``store.new-PID-*``, ``store.old-PID``).
-
-    A build cut short by SIGKILL or a power cut cannot clean up, and its
-    half-built database is as big as the store. A folder whose process is
-    still running belongs to a build in progress and is left alone.
-    """
-    for leftover in final.parent.glob(f"{final.name}.*-*"):
-        kind, _, rest = leftover.name[len(final.name) + 1 :].partition("-")
-        pid = rest.split("-", 1)[0]
-        if kind not in {"new", "old"} or not pid.isdigit() or _process_alive(int(pid)):
-            continue
-        _remove_tree(leftover)
-
-
-def _process_alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (signal 0 checks without signalling)."""
-    if pid == os.getpid() or os.name != "posix":  # elsewhere signal 0 is no probe
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True

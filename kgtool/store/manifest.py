@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgtool.project import Project
-from kgtool.store.layout import MANIFEST_NAME, STORE_FORMAT
+from kgtool.store.layout import MANIFEST_NAME, STORE_FORMAT, generation_number
 
 if TYPE_CHECKING:
     pass
@@ -23,9 +23,18 @@ class PieceEntry:
     quads: int
     docs: list[list[str]] = field(default_factory=list)  # [document IRI, kg:localPath]
     text: str = ""  # for a source-text graph: the text's kg:localPath
+    #: quads the database holds when fewer than the piece's: literals the database
+    #: normalises ("0100" and "100" as integers) become one quad there
+    stored: int | None = None
+
+    @property
+    def stored_quads(self) -> int:
+        return self.quads if self.stored is None else self.stored
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "quads": self.quads}
+        if self.stored is not None:
+            out["stored"] = self.stored
         if self.docs:
             out["docs"] = self.docs
         if self.text:
@@ -34,7 +43,14 @@ class PieceEntry:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PieceEntry:
-        return cls(data["key"], int(data["quads"]), data.get("docs", []), data.get("text", ""))
+        stored = data.get("stored")
+        return cls(
+            data["key"],
+            int(data["quads"]),
+            data.get("docs", []),
+            data.get("text", ""),
+            None if stored is None else int(stored),
+        )
 
 
 def _pieces_of(manifest: dict[str, Any]) -> dict[str, PieceEntry]:
@@ -50,20 +66,14 @@ def _read_manifest(store_path: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("pieces"), dict):
         return None
+    database = manifest.get("database")
+    if not isinstance(database, str) or generation_number(database) is None:
+        return None
     try:
         _pieces_of(manifest)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     return manifest
-
-
-def _update_unfinished(store_path: Path) -> bool:
-    """Whether the manifest is the marker an update writes before it touches the database."""
-    try:
-        marker = json.loads((store_path / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(marker, dict) and marker.get("updating") is True
 
 
 Stamps = dict[str, list[int] | None]
@@ -85,10 +95,11 @@ def _hash_inputs(
 
 
 def _manifest(
-    hashes: dict[str, str], stamps: Stamps, pieces: dict[str, PieceEntry]
+    hashes: dict[str, str], stamps: Stamps, pieces: dict[str, PieceEntry], database: str
 ) -> dict[str, Any]:
     return {
         "format": STORE_FORMAT,
+        "database": database,
         "files": hashes,
         "stamps": stamps,
         "quads": sum(entry.quads for entry in pieces.values()),

@@ -3,46 +3,50 @@
 from __future__ import annotations
 
 import io
-import os
 import queue
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kgtool.errors import StoreError
+from kgtool.errors import InputError, StoreError
 from kgtool.pieces import PieceCache
 from kgtool.project import GRAPH_BASE, Project
-from kgtool.store.database import _open_database, _replace_graphs
+from kgtool.store.database import (
+    _replace_graphs,
+    copy_generation,
+    next_generation,
+    open_database,
+    open_reader,
+)
 from kgtool.store.handle import KgStore
 from kgtool.store.layout import (
-    DATABASE_NAME,
     PIECES_NAME,
-    STORE_FORMAT,
+    WRITE_LOCK_NAME,
     Progress,
     _check_replaceable,
     _quiet,
-    _remove_stale_builds,
     _remove_tree,
     _Unusable,
+    generation_number,
+    list_entries,
 )
+from kgtool.store.locks import StoreBusy, collect_generations, writer_lock
 from kgtool.store.manifest import (
     PieceEntry,
+    Stamps,
     _hash_inputs,
     _manifest,
     _pieces_of,
     _read_manifest,
-    _update_unfinished,
     _write_manifest,
 )
 from kgtool.store.parsing import ConcatenatedFiles, _render_files, load_file
 from kgtool.store.texts import _render_texts, inject_source_texts
 
 if TYPE_CHECKING:
-    import pyoxigraph as ox
+    pass
 
 
 @dataclass
@@ -59,18 +63,18 @@ class BuildStats:
 
 
 def _build_fresh(
-    project: Project, target: Path, hashes: dict[str, str], progress: Progress
-) -> tuple[ox.Store, dict[str, PieceEntry]]:
-    """Compile every input into a new database under ``target``.
+    project: Project, store_path: Path, database: str, hashes: dict[str, str], progress: Progress
+) -> dict[str, PieceEntry]:
+    """Compile every input into a new generation ``database`` of the store.
 
     A producer thread parses files into pieces (on a few threads) while the
     database bulk-loads each finished piece from one continuous N-Quads
     stream: parsing and writing overlap, and one bulk load is many times
-    faster than one per file.
+    faster than one per file. The database is closed on return.
     """
     import pyoxigraph as ox
 
-    cache = PieceCache(target / PIECES_NAME)
+    cache = PieceCache(store_path / PIECES_NAME)
     ready: queue.Queue[Path | None] = queue.Queue()
     outcome: dict[str, Any] = {}
 
@@ -88,7 +92,7 @@ def _build_fresh(
             ready.put(None)
 
     producer = threading.Thread(target=produce, name="kgtool-parse", daemon=True)
-    store = ox.Store(str(target / DATABASE_NAME))
+    store = ox.Store(str(store_path / database))
     try:
         producer.start()
         stream = io.BufferedReader(ConcatenatedFiles(iter(ready.get, None)), 1 << 20)
@@ -99,50 +103,73 @@ def _build_fresh(
             raise outcome["error"]
         store.flush()
     except BaseException:
-        producer.join()  # it writes into target, which the caller is about to delete
+        producer.join()  # it writes into the folder the caller is about to delete
         # Drop the database before the caller deletes its folder: the traceback
         # keeps this frame alive, and an open RocksDB keeps writing files there.
         del store
         raise
+    del store  # closed: only a published generation is opened again, read-only
     pieces: dict[str, PieceEntry] = outcome["pieces"]
     progress(f"loaded {sum(e.quads for e in pieces.values())} quads into the store")
-    return store, pieces
+    return pieces
+
+
+def _reader(project: Project, manifest: dict[str, Any], hashes: dict[str, str] | None) -> KgStore:
+    """A read-only handle on the manifest's generation (raises :class:`_Unusable`)."""
+    store, lock = open_reader(project.store_path, manifest)
+    pieces = _pieces_of(manifest)
+    return KgStore(project, store, path=project.store_path, pieces=pieces, hashes=hashes,
+                   reader=lock, database=manifest["database"])  # fmt: skip
+
+
+def _publish(project: Project, manifest: dict[str, Any], hashes: dict[str, str]) -> KgStore:
+    """Write the manifest that makes a generation current; delete the ones nobody reads.
+
+    The handle returned reads the new generation; the piece cache is pruned
+    only when no reader holds an older generation (whose pieces it may read).
+    """
+    _write_manifest(project.store_path, manifest)
+    kgstore = _reader(project, manifest, hashes)
+    kgstore.prune_pieces = collect_generations(project.store_path, manifest["database"])
+    return kgstore
 
 
 def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgStore, BuildStats]:
-    """Build the store from scratch in a temporary folder, then swap it in.
+    """Build the store from scratch into a new generation, then publish it.
 
     On any error the previous store (if any) is left exactly as it was.
     """
-    import pyoxigraph as ox
+    with writer_lock(_prepared(project.store_path)):
+        return _build_locked(project, progress)
 
+
+def _prepared(store_path: Path) -> Path:
+    """The store folder, checked to hold only the store's own files (it may not exist)."""
+    _check_replaceable(store_path)
+    return store_path
+
+
+def _build_locked(project: Project, progress: Progress) -> tuple[KgStore, BuildStats]:
     started = time.perf_counter()
     final = project.store_path
-    _check_replaceable(final)
     old_manifest = _read_manifest(final)
     old_pieces = _pieces_of(old_manifest or {})
     hashes, stamps = _hash_inputs(project, old_manifest)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_builds(final)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.new-{os.getpid()}-", dir=final.parent))
+    _check_graph_names(project, hashes, progress)
+    database = next_generation(final)
     try:
-        store, pieces = _build_fresh(project, tmp, hashes, progress)
-        del store  # release the database lock before moving the folder
-        _write_manifest(tmp, _manifest(hashes, stamps, pieces))
+        pieces = _build_fresh(project, final, database, hashes, progress)
     except BaseException:
-        _remove_tree(tmp)
+        _remove_tree(final / database)
         raise
-    old = final.parent / f"{final.name}.old-{os.getpid()}"
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.replace(old)
-    tmp.replace(final)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        kgstore = _publish(project, _manifest(hashes, stamps, pieces, database), hashes)
+    except _Unusable as reason:
+        raise StoreError(f"the store just built at {final} cannot be read: {reason}") from None
     quads = sum(entry.quads for entry in pieces.values())
     graphs = _graph_changes(old_pieces, pieces, changed_only=False)
     stats = BuildStats("built", sorted(hashes), [], quads, time.perf_counter() - started, graphs)
-    store = ox.Store(str(final / DATABASE_NAME))
-    return KgStore(project, store, path=final, pieces=pieces, hashes=hashes), stats
+    return kgstore, stats
 
 
 def _graph_changes(
@@ -182,31 +209,92 @@ def _changed(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[
     return changed, removed
 
 
+def _changed(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str]]:
+    changed = sorted(name for name, digest in new.items() if old.get(name) != digest)
+    removed = sorted(name for name in old if name not in new)
+    return changed, removed
+
+
 def refresh_store(
     project: Project, *, progress: Progress = _quiet, force: bool = False
 ) -> tuple[KgStore, BuildStats]:
     """Open the store, bringing it up to date with the project's files first.
 
-    Unchanged inputs cost one hash each; changed RDF files are parsed into
-    their pieces (before the database is touched, so a syntax error changes
-    nothing) and their named graphs replaced; a missing, unreadable or
-    inconsistent store is rebuilt. A store another process holds open for
-    writing is an error, never a rebuild.
+    Unchanged inputs cost one hash each (or one stat) and the store is then
+    opened read-only, taking no lock a writer waits for. Changed RDF files
+    are parsed into their pieces (before the database is touched, so a
+    syntax error changes nothing), and a copy of the current generation gets
+    their named graphs replaced before it is published; a missing,
+    unreadable or inconsistent store is rebuilt. Another process updating the
+    store at the same time is an error (:class:`StoreBusy`), never a rebuild.
     """
     started = time.perf_counter()
-    manifest = None if force else _read_manifest(project.store_path)
+    seen: tuple[dict[str, Any], dict[str, str], Stamps] | None = None
+    if not force:
+        manifest = _read_manifest(project.store_path)
+        if manifest is not None:
+            hashes, stamps = _hash_inputs(project, manifest)
+            _check_graph_names(project, hashes, progress)
+            if hashes == manifest["files"]:
+                try:
+                    kgstore = _reader(project, manifest, hashes)
+                except _Unusable:
+                    pass  # rebuilt below, under the write lock
+                else:
+                    _tidy(project, manifest, stamps)
+                    stats = BuildStats("unchanged", quads=manifest["quads"])
+                    stats.seconds = time.perf_counter() - started
+                    return kgstore, stats
+            seen = (manifest, hashes, stamps)
+    with writer_lock(_prepared(project.store_path)):
+        return _refresh_locked(project, progress, force, started, seen)
+
+
+def _tidy(project: Project, manifest: dict[str, Any], stamps: Stamps) -> None:
+    """Record the stat stamps of files that settled and delete generations a killed
+    build left, if no other process is writing (a reader never waits for it)."""
+    leftovers = [
+        name
+        for name in list_entries(project.store_path)
+        if generation_number(name) is not None and name != manifest["database"]
+    ]
+    if stamps == manifest.get("stamps") and not leftovers:
+        return
+    try:
+        with writer_lock(project.store_path):
+            if _read_manifest(project.store_path) != manifest:
+                return  # another writer came first
+            if stamps != manifest.get("stamps"):
+                _write_manifest(project.store_path, {**manifest, "stamps": stamps})
+            if leftovers:
+                collect_generations(project.store_path, manifest["database"])
+    except StoreError:  # busy, or a store we may only read: it waits for the next time
+        pass
+
+
+def _refresh_locked(
+    project: Project,
+    progress: Progress,
+    force: bool,
+    started: float,
+    seen: tuple[dict[str, Any], dict[str, str], Stamps] | None,
+) -> tuple[KgStore, BuildStats]:
+    """:func:`refresh_store` once the write lock is held; ``seen`` is the manifest and
+    the inputs' hashes and stamps found before, reused if no other writer came between."""
+    store_path = project.store_path
+    manifest = None if force else _read_manifest(store_path)
     if manifest is None:
-        if not force and project.store_path.exists():
-            if _update_unfinished(project.store_path):
-                progress("the last update of the store did not finish: rebuilding")
-            else:
-                progress("store has no valid manifest: rebuilding")
-        return build_store(project, progress=progress)
-    hashes, stamps = _hash_inputs(project, manifest)
+        if not force and list_entries(store_path) not in ([], [WRITE_LOCK_NAME]):
+            progress("store has no valid manifest: rebuilding")
+        return _build_locked(project, progress)
+    if seen is not None and seen[0] == manifest:
+        hashes, stamps = seen[1], seen[2]
+    else:
+        hashes, stamps = _hash_inputs(project, manifest)
     changed, removed = _changed(manifest["files"], hashes)
     old_pieces = _pieces_of(manifest)
     pieces = dict(old_pieces)
-    cache = PieceCache(project.store_path / PIECES_NAME)
+    cache = PieceCache(store_path / PIECES_NAME)
     graphs: dict[str, tuple[str | None, str | None]] = {}
     if changed or removed:
         rdf = [project.root / n for n in changed if not n.endswith(".txt")]
@@ -219,55 +307,98 @@ def refresh_store(
         if _texts_may_differ(changed, removed, reparsed, old_pieces):
             pieces, _ = _render_texts(project, pieces, hashes, cache)
         graphs = _graph_changes(old_pieces, pieces, changed_only=True)
-    reason = None
     try:
-        store = _open_database(project.store_path, manifest, read_only=False)
+        current = open_database(store_path, manifest)
     except _Unusable as unusable:
         reason = str(unusable)
-    if reason is not None:  # outside the except block, so no frame keeps the lock alive
+    else:
+        reason = None
+    if reason is not None:  # outside the except block, so no frame keeps it open
         progress(f"{reason}: rebuilding")
-        return build_store(project, progress=progress)
-
-    action = "unchanged"
-    if changed or removed:
-        # Mark the store as in flux first: a crash part-way makes the next run rebuild.
-        # A marker, not the whole manifest: writing 5,000 inputs' entries twice costs time.
-        _write_manifest(project.store_path, {"format": STORE_FORMAT, "updating": True})
-        _replace_graphs(store, cache, pieces, graphs)
-        _write_manifest(project.store_path, _manifest(hashes, stamps, pieces))
-        action = "updated"
-    elif stamps != manifest.get("stamps"):  # touched but unchanged: remember the new stamps
-        _write_manifest(project.store_path, _manifest(hashes, stamps, pieces))
+        return _build_locked(project, progress)
+    database = manifest["database"]
+    action = "updated" if changed or removed else "unchanged"
+    if graphs:
+        database = next_generation(store_path)
+        try:
+            copy_generation(current, store_path / database)
+            del current
+            _update_generation(store_path / database, cache, pieces, graphs)
+        except BaseException:
+            _remove_tree(store_path / database)
+            raise
+    else:
+        del current
+    kgstore = _publish(project, _manifest(hashes, stamps, pieces, database), hashes)
     quads = sum(entry.quads for entry in pieces.values())
     stats = BuildStats(action, changed, removed, quads, time.perf_counter() - started, graphs)
-    return KgStore(project, store, path=project.store_path, pieces=pieces, hashes=hashes), stats
+    return kgstore, stats
+
+
+def _update_generation(
+    database: Path,
+    cache: PieceCache,
+    pieces: dict[str, PieceEntry],
+    graphs: dict[str, tuple[str | None, str | None]],
+) -> None:
+    """Bring an unpublished copy's changed graphs to their new pieces, then close it."""
+    import pyoxigraph as ox
+
+    store = ox.Store(str(database))
+    try:
+        _replace_graphs(store, cache, pieces, graphs)
+    finally:
+        del store
+
+
+def _check_graph_names(project: Project, hashes: dict[str, str], progress: Progress) -> None:
+    """Two inputs for one named graph are an error; an exact copy of a file, a warning."""
+    by_graph: dict[str, str] = {}
+    by_digest: dict[str, str] = {}
+    for rel, digest in hashes.items():
+        if rel.endswith(".txt"):
+            continue
+        graph = rel.rsplit(".", 1)[0]
+        if graph in by_graph:
+            raise InputError(
+                f"this file and {by_graph[graph]} would both be the named graph "
+                f"<{GRAPH_BASE}{graph}>",
+                path=rel,
+                hint="rename or remove one of the two files",
+            )
+        by_graph[graph] = rel
+        if digest in by_digest:
+            progress(
+                f"warning: {rel} is an exact copy of {by_digest[digest]}: each of its "
+                "statements now has two files as its source (remove one)"
+            )
+        else:
+            by_digest[digest] = rel
 
 
 def open_store(project: Project, *, progress: Progress = _quiet, refresh: bool = True) -> KgStore:
     """The project's store, up to date; ``refresh=False`` opens it read-only as it is.
 
-    Read-only handles take no lock, so any number of them (``kgtool serve``
-    workers, concurrent queries) can be open at once; they still refuse a store
-    that disagrees with its manifest.
+    Read-only handles take no lock a writer waits for, so any number of them
+    (``kgtool serve`` workers, concurrent queries) can be open at once, also
+    while a build writes the next generation. When the files changed but
+    another process is updating the store, the last published store is read.
     """
     if refresh:
-        return refresh_store(project, progress=progress)[0]
+        try:
+            return refresh_store(project, progress=progress)[0]
+        except StoreBusy:
+            progress("another process is updating the store: reading the last build")
     manifest = _read_manifest(project.store_path)
     if manifest is None:
-        if _update_unfinished(project.store_path):
-            raise StoreError(
-                f"the store at {project.store_path} is being updated, or its last update "
-                "did not finish",
-                hint="try again when the build is done, or run 'kgtool build'",
-            )
+        list_entries(project.store_path)  # an unreadable folder is said so
         raise StoreError(f"no built store at {project.store_path}", hint="run 'kgtool build' first")
     try:
-        store = _open_database(project.store_path, manifest, read_only=True)
+        return _reader(project, manifest, None)
     except _Unusable as reason:
         raise StoreError(
             f"cannot use the store at {project.store_path}: {reason}", hint="run 'kgtool build'"
         ) from None
-    return KgStore(project, store, path=project.store_path, pieces=_pieces_of(manifest))
 
 
 def memory_store(project: Project) -> KgStore:
