@@ -214,8 +214,24 @@ def _reuse(
     affected = affected_nodes(kgstore, *nodes)
     if affected is None:
         return None
-    focus = {node[1:-1] for node in affected}
+    focus = {node[1:-1] for node in affected} | _documents_of_texts(kgstore, changes)
     progress(f"validating {len(focus)} nodes an edit of {len(changes)} graph(s) can affect")
     fresh = validate(kgstore, engine=engine, focus=focus)
     kept = [r for r in saved.results if r.focus not in focus]
     return ValidationReport(sorted(set(kept + fresh.results)), engine=engine)
+
+
+def _documents_of_texts(
+    kgstore: KgStore, changes: dict[str, tuple[str | None, str | None]]
+) -> set[str]:
+    """The documents whose source text changed, appeared or went: their integrity is
+    checked again whatever the edit did to the text's triples (a CRLF read as LF once
+    left the piece's triples as they were)."""
+    from kgtool.store import source_text_graph
+
+    documents: set[str] = set()
+    for entry in kgstore.pieces.values():
+        for doc, local in entry.docs:
+            if source_text_graph(kgstore.project, local) in changes:
+                documents.add(doc)
+    return documents

@@ -46,13 +46,13 @@ def built(project_copy: Project) -> Project:
 def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the store parses from now on (the real loader still runs)."""
     calls: list[str] = []
-    real = parsing_module.load_file
+    real = parsing_module.parse_file
 
-    def counting(store: ox.Store, project: Project, path: Path, *, bulk: bool) -> None:
+    def counting(project: Project, path: Path) -> list[ox.Quad]:
         calls.append(project.relative(path))
-        real(store, project, path, bulk=bulk)
+        return real(project, path)
 
-    monkeypatch.setattr(parsing_module, "load_file", counting)
+    monkeypatch.setattr(parsing_module, "parse_file", counting)
     return calls
 
 

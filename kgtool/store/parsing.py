@@ -26,55 +26,103 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 def parse_error(error: SyntaxError, path: str) -> InputError:
     """A pyoxigraph syntax error as a one-line message with file, line and column."""
     text = str(error.msg if hasattr(error, "msg") else error)
+    hint = "fix the file and run the command again"
+    if "absolute IRI" in text:  # a relative IRI: files have no base, dist/ must not move
+        hint = (
+            "relative IRIs are refused, so the graph does not depend on where the project "
+            "lives: write the full IRI, a prefixed name, or an @base line"
+        )
     return InputError(
-        f"RDF syntax error: {text}",
-        path=path,
-        line=error.lineno,
-        column=error.offset,
-        hint="fix the file and run the command again",
+        f"RDF syntax error: {text}", path=path, line=error.lineno, column=error.offset, hint=hint
     )
+
+
+def _read_error(project: Project, path: Path, error: BaseException) -> InputError:
+    """A file that cannot be read (permissions, a symlink loop, a line too long)."""
+    if isinstance(error, MemoryError):
+        return InputError(
+            f"a line or literal is too long to parse ({str(error) or 'out of memory'})",
+            path=project.relative(path),
+            hint="split the line; literals longer than 16 MB cannot be loaded",
+        )
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return InputError(
+        f"cannot read file: {reason}",
+        path=project.relative(path),
+        hint="check that the file exists and is readable",
+    )
+
+
+def _format(path: Path) -> Any:
+    import pyoxigraph as ox
+
+    return ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
+
+
+def parse_file(project: Project, path: Path) -> list[ox.Quad]:
+    """The statements of one RDF file, as written, or a located InputError.
+
+    No base IRI is given: a relative IRI is an error rather than resolved
+    against the checkout's path, which would make the graph depend on where
+    the project lives.
+    """
+    import pyoxigraph as ox
+
+    try:
+        return list(ox.parse(path=str(path), format=_format(path)))
+    except SyntaxError as error:
+        raise parse_error(error, project.relative(path)) from None
+    except (OSError, MemoryError) as error:
+        raise _read_error(project, path, error) from None
 
 
 def load_file(store: ox.Store, project: Project, path: Path, *, bulk: bool) -> None:
     """Load one RDF file into its own named graph, or raise a located InputError."""
     import pyoxigraph as ox
 
-    fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
     target = ox.NamedNode(project.graph_iri(path))
     loader = store.bulk_load if bulk else store.load
     try:
-        loader(path=str(path), format=fmt, to_graph=target, base_iri=path.resolve().as_uri())
+        loader(path=str(path), format=_format(path), to_graph=target)
     except SyntaxError as error:
         raise parse_error(error, project.relative(path)) from None
-    except OSError as error:
-        raise InputError(f"cannot read file: {error}", path=project.relative(path)) from None
+    except (OSError, MemoryError) as error:
+        raise _read_error(project, path, error) from None
 
 
 LOCAL_PATH = NAMESPACES["kg"] + "localPath"
 
 
 def render_file(project: Project, path: Path, digest: str, cache: PieceCache) -> PieceEntry:
-    """Parse one RDF file in a scratch store and cache its export piece.
+    """Parse one RDF file and cache its export piece.
 
-    The scratch store normalises literals exactly as the real one does, so a
-    piece holds the very quads the store will hold; loading the store from
-    the pieces then parses N-Quads, the cheapest format.
+    The piece holds the statements as written: the database normalises some
+    literals (``"0100"^^xsd:integer`` is stored as ``100``, derived integer
+    types as ``xsd:integer``), and exports must not. The database is loaded
+    from the pieces; a scratch store counts the quads it will hold.
     """
     import pyoxigraph as ox
 
     graph = project.graph_iri(path)
-    scratch = ox.Store()
-    load_file(scratch, project, path, bulk=False)
+    quads = parse_file(project, path)
     docs = sorted(
         [q.subject.value, q.object.value]
-        for q in scratch.quads_for_pattern(None, ox.NamedNode(LOCAL_PATH), None)
-        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)
+        for q in quads
+        if q.predicate.value == LOCAL_PATH
+        and isinstance(q.subject, ox.NamedNode)
+        and isinstance(q.object, ox.Literal)
     )
-    dumped = scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
-    piece = render(graph, dumped.decode("utf-8").splitlines())
+    lines = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
+    try:
+        piece = render(graph, lines.decode("utf-8").splitlines())
+    except InputError as error:  # blank nodes nested too deep
+        raise InputError(error.message, path=project.relative(path), hint=error.hint) from None
+    scratch = ox.Store()
+    scratch.extend(quads)
+    stored = len(scratch)
     key = piece_key(graph, digest)
     cache.put(key, piece)
-    return PieceEntry(key, piece.quads, docs)
+    return PieceEntry(key, piece.quads, docs, stored=None if stored == piece.quads else stored)
 
 
 class ConcatenatedFiles(io.RawIOBase):
