@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kgtool.errors import InputError
 from kgtool.export import StagedDist, commit_dist, discard_dist, stage_dist
 from kgtool.incremental import validate_incrementally
 from kgtool.project import Project
@@ -95,6 +96,27 @@ def _validate_and_commit(
     if pruning is not None:
         pruning.result()
     return outcome
+
+
+def missing_source_error(report: ValidationReport) -> InputError | None:
+    """A source file a document names that does not exist: bad input (exit 2), not a
+    graph that fails its shapes; None when every source file is there."""
+    from kgtool.validate import INTEGRITY_COMPONENT, KG
+
+    missing = [
+        r for r in report.results
+        if r.component == INTEGRITY_COMPONENT and r.path == KG + "localPath"
+    ]  # fmt: skip
+    if not missing:
+        return None
+    first = missing[0]
+    named_in = f" (in {', '.join(first.files)})" if first.files else ""
+    more = f"; {len(missing) - 1} more source file(s) are missing" if len(missing) > 1 else ""
+    return InputError(
+        f"the source file does not exist; kg:localPath of <{first.focus}>{named_in} names it{more}",
+        path=f"graph/{first.value}",
+        hint="restore the file, or correct kg:localPath",
+    )
 
 
 def _abandon(staging: Future[StagedDist] | None, cancel: threading.Event) -> None:

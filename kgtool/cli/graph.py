@@ -39,12 +39,16 @@ def build(state: State, force: bool, engine: str) -> None:
     1. Bad input (a syntax error, a missing file) exits 2 with the file and line.
     """
     from kgtool.build import build as run_build
+    from kgtool.build import missing_source_error
     from kgtool.results import compact_iri
 
     outcome = run_build(state.project, force=force, engine=engine, progress=state.progress)
     state.close_later(outcome.store)
     if not outcome.report.conforms:
         click.echo(outcome.report.to_text(compact_iri))
+        missing = missing_source_error(outcome.report)
+        if missing is not None:
+            raise missing
         raise ValidationFailed("the graph does not conform to its shapes; dist/ was not written")
     if outcome.dist_changed:
         for path in outcome.written:
@@ -82,6 +86,11 @@ def validate(state: State, fmt: str, engine: str) -> None:
     report = run_validate(kgstore, engine=engine)
     click.echo(report.to_json() if fmt == "json" else report.to_text(compact_iri))
     if not report.conforms:
+        from kgtool.build import missing_source_error
+
+        missing = missing_source_error(report)
+        if missing is not None:
+            raise missing
         sys.exit(1)
 
 
