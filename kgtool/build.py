@@ -59,7 +59,7 @@ def build(
         )
         try:
             outcome = _validate_and_commit(
-                kgstore, stats, engine, (staging, cancel), pool, progress
+                kgstore, stats, (engine, force), (staging, cancel), pool, progress
             )
         except BaseException:  # validation or the dist files failed, or Ctrl-C
             _abandon(staging, cancel)
@@ -71,15 +71,17 @@ def build(
 def _validate_and_commit(
     kgstore: KgStore,
     stats: BuildStats,
-    engine: str,
+    validation: tuple[str, bool],
     staging: tuple[Future[StagedDist] | None, threading.Event],
     pool: ThreadPoolExecutor,
     progress: Callable[[str], None],
 ) -> BuildOutcome:
-    """Validate while ``staging`` writes the dist files; swap them in if the graph
-    conforms, else stop it (the event) and delete what it wrote."""
+    """Validate (``validation``: the engine, and whether to validate every node) while
+    ``staging`` writes the dist files; swap them in if the graph conforms, else stop
+    it (the event) and delete what it wrote."""
     future, cancel = staging
-    report = validate_incrementally(kgstore, engine=engine, progress=progress)
+    engine, full = validation
+    report = validate_incrementally(kgstore, engine=engine, progress=progress, full=full)
     # The report now refers to the current pieces only, so the others can go while
     # the staging finishes: it reads current pieces only.
     pruning = pool.submit(kgstore.prune_piece_cache)

@@ -173,15 +173,20 @@ def affected_nodes(kgstore: KgStore, subjects: set[str], objects: set[str]) -> s
 
 
 def validate_incrementally(
-    kgstore: KgStore, *, engine: str = "sparql", progress: Progress = lambda _: None
+    kgstore: KgStore,
+    *,
+    engine: str = "sparql",
+    progress: Progress = lambda _: None,
+    full: bool = False,
 ) -> ValidationReport:
     """Validate the store, reusing the saved report for what an edit cannot affect.
 
-    Falls back to a full validation whenever the saved report does not apply;
-    either way the new report is saved for the next build.
+    Falls back to a full validation whenever the saved report does not apply,
+    or when ``full`` asks for one; either way the new report is saved for the
+    next build.
     """
     current = {graph: entry.key for graph, entry in kgstore.pieces.items()}
-    report = _reuse(kgstore, current, engine, progress)
+    report = None if full else _reuse(kgstore, current, engine, progress)
     if report is None:
         progress(f"validating everything with {engine}")
         report = validate(kgstore, engine=engine)

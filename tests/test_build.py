@@ -360,3 +360,15 @@ def test_a_warm_build_says_dist_is_up_to_date_and_nothing_else(
     assert "dist/ is up to date" in captured.err
     assert "wrote" not in captured.err
     assert "(unchanged)" in captured.out
+
+
+def test_build_force_validates_every_node(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--project", str(project_copy.root), "--store", str(project_copy.store_path), "build"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main([*argv, "--force"]) == 0
+    err = capsys.readouterr().err
+    assert "validating everything with sparql" in err
+    assert "nothing changed since the last validation" not in err

@@ -48,7 +48,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = parsing_module.parse_file
 
-    def counting(project: Project, path: Path) -> list[ox.Quad]:
+    def counting(project: Project, path: Path) -> bytes:
         calls.append(project.relative(path))
         return real(project, path)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ class KgStore:
         #: holds an older generation whose pieces it may still read
         self.prune_pieces = True
         self._manifest_stamp = self._stamp()
+        self._switching = threading.Lock()
         #: graph IRI -> its cached export piece (empty for an in-memory store)
         self.pieces = pieces or {}
         #: project path -> sha256 of every input, as checked when this handle was
@@ -148,6 +150,11 @@ class KgStore:
         stamp = self._stamp()
         if stamp == self._manifest_stamp or self.path is None:
             return
+        with self._switching:  # the server's threads share one handle
+            if stamp != self._manifest_stamp:
+                self._switch(stamp)
+
+    def _switch(self, stamp: tuple[int, int] | None) -> None:
         from kgtool.store.database import open_reader
         from kgtool.store.layout import _Unusable
         from kgtool.store.manifest import _pieces_of, _read_manifest

@@ -59,8 +59,8 @@ def _format(path: Path) -> Any:
     return ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
 
 
-def parse_file(project: Project, path: Path) -> list[ox.Quad]:
-    """The statements of one RDF file, as written, or a located InputError.
+def parse_file(project: Project, path: Path) -> bytes:
+    """The statements of one RDF file as written, as N-Triples, or a located InputError.
 
     No base IRI is given: a relative IRI is an error rather than resolved
     against the checkout's path, which would make the graph depend on where
@@ -69,7 +69,11 @@ def parse_file(project: Project, path: Path) -> list[ox.Quad]:
     import pyoxigraph as ox
 
     try:
-        return list(ox.parse(path=str(path), format=_format(path)))
+        return bytes(
+            ox.serialize(
+                ox.parse(path=str(path), format=_format(path)), format=ox.RdfFormat.N_TRIPLES
+            )
+        )
     except SyntaxError as error:
         raise parse_error(error, project.relative(path)) from None
     except (OSError, MemoryError) as error:
@@ -104,22 +108,19 @@ def render_file(project: Project, path: Path, digest: str, cache: PieceCache) ->
     import pyoxigraph as ox
 
     graph = project.graph_iri(path)
-    quads = parse_file(project, path)
-    docs = sorted(
-        [q.subject.value, q.object.value]
-        for q in quads
-        if q.predicate.value == LOCAL_PATH
-        and isinstance(q.subject, ox.NamedNode)
-        and isinstance(q.object, ox.Literal)
-    )
-    lines = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
+    lines = parse_file(project, path)
     try:
         piece = render(graph, lines.decode("utf-8").splitlines())
     except InputError as error:  # blank nodes nested too deep
         raise InputError(error.message, path=project.relative(path), hint=error.hint) from None
     scratch = ox.Store()
-    scratch.extend(quads)
+    scratch.load(lines, format=ox.RdfFormat.N_TRIPLES)
     stored = len(scratch)
+    docs = sorted(
+        [q.subject.value, q.object.value]
+        for q in scratch.quads_for_pattern(None, ox.NamedNode(LOCAL_PATH), None)
+        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)
+    )
     key = piece_key(graph, digest)
     cache.put(key, piece)
     return PieceEntry(key, piece.quads, docs, stored=None if stored == piece.quads else stored)
