@@ -91,6 +91,12 @@ def test_a_missing_source_text_exits_2(built_copy: Project) -> None:
     one_error_line(run(built_copy, "validate"), SOURCE_TXT, "does not exist")
 
 
+def test_a_source_text_that_is_not_utf8_is_one_error(built_copy: Project) -> None:
+    path = built_copy.root / SOURCE_TXT
+    path.write_bytes(path.read_bytes()[:50] + b"\xff" + path.read_bytes()[50:])
+    one_error_line(run(built_copy, "build"), SOURCE_TXT, "not UTF-8 (byte 50")
+
+
 # As a user who may not read everything (the tests run as root, who may) ------------
 @pytest.fixture
 def nobody_project(make_project: object) -> Iterator[Project]:
