@@ -76,40 +76,72 @@ def _has_blank(lines: list[str]) -> bool:
     return any(line.startswith("_:") or " _:" in line for line in lines)
 
 
-#: blank nodes nested deeper than this are refused: RDFC-1.0's cost grows with the
-#: cube of the depth (0.2 s at 100 levels, 17 s at 400; 20,000 crash it)
+#: the longest N-Quads line pyoxigraph's parsers accept (bytes); a piece is loaded
+#: into the database line by line, so no statement of a piece may be longer
+MAX_LINE = 16 * 1024 * 1024
+
+#: chains of look-alike blank nodes longer than this are refused: RDFC-1.0 tells
+#: them apart by following them, at a cost that grows with the cube of the length
+#: (0.2 s at 100 nested ``[ ex:p [ ex:p … ] ]``, 13 s at 400; 20,000 crash it)
 MAX_BLANK_DEPTH = 100
 
 
-def blank_depth(lines: list[str]) -> int:
-    """How deeply blank nodes nest (``[ … [ … ] ]``, lists), in one linear pass.
+def _signature(line: str, node: str) -> str:
+    """A line as seen from ``node``: itself as ``_:a``, any other blank node as ``_:z``."""
+    terms = line.split(" ", 2)
+    for index in (0, 2):
+        term = terms[index].split(" ", 1)[0] if index == 2 else terms[index]
+        if term.startswith("_:"):
+            marker = "_:a" if term == node else "_:z"
+            terms[index] = marker + terms[index][len(term) :]
+    return " ".join(terms)
 
-    Levels are peeled from the blank nodes no other blank node points at
-    (Kahn's algorithm); blank nodes on a cycle are left out of the count.
+
+def blank_depth(lines: list[str]) -> int:
+    """The longest chain of blank nodes that look alike, in a pass linear in the input.
+
+    A blank node looks alike another when its own triples, other blank nodes
+    blurred, are the same (RDFC-1.0's first-degree hash): a list of distinct
+    members (``( ex:a ex:b … )``) has none, ``[ ex:p [ ex:p … ] ]`` is one
+    chain. Levels are peeled from the look-alikes no other look-alike points
+    at (Kahn's algorithm); look-alikes left on a cycle count in full.
     """
-    children: dict[str, list[str]] = {}
-    parents: dict[str, int] = {}
+    own: dict[str, list[str]] = {}
+    edges: list[tuple[str, str]] = []
     for line in lines:
-        if not line.startswith("_:"):
+        if "_:" not in line:
             continue
         subject, _, rest = line.split(" ", 2)
-        children.setdefault(subject, [])
-        if rest.startswith("_:"):
-            child = rest.split(" ", 1)[0]
-            children[subject].append(child)
-            parents[child] = parents.get(child, 0) + 1
-    level = [node for node in children if not parents.get(node)]
-    depth = 0
+        obj = rest.split(" ", 1)[0] if rest.startswith("_:") else ""
+        for node in {subject, obj}:
+            if node.startswith("_:"):
+                own.setdefault(node, []).append(_signature(line, node))
+        if subject.startswith("_:") and obj:
+            edges.append((subject, obj))
+    counts: dict[tuple[str, ...], int] = {}
+    keys = {node: tuple(sorted(sig)) for node, sig in own.items()}
+    for key in keys.values():
+        counts[key] = counts.get(key, 0) + 1
+    alike = {node for node, key in keys.items() if counts[key] > 1}
+    children: dict[str, list[str]] = {node: [] for node in alike}
+    parents: dict[str, int] = dict.fromkeys(alike, 0)
+    for parent, child in edges:
+        if parent in alike and child in alike and parent != child:
+            children[parent].append(child)
+            parents[child] += 1
+    level = [node for node in alike if not parents[node]]
+    depth, seen = 0, 0
     while level:
         depth += 1
+        seen += len(level)
         following = []
         for node in level:
-            for child in children.get(node, ()):
+            for child in children[node]:
                 parents[child] -= 1
                 if not parents[child]:
                     following.append(child)
         level = following
-    return depth
+    return depth + (len(alike) - seen)
 
 
 def _canonical_blank_nodes(graph: str, lines: list[str]) -> list[str]:
@@ -119,7 +151,8 @@ def _canonical_blank_nodes(graph: str, lines: list[str]) -> list[str]:
     depth = blank_depth(lines)
     if depth > MAX_BLANK_DEPTH:
         raise InputError(
-            f"blank nodes are nested {depth} levels deep, more than {MAX_BLANK_DEPTH}",
+            f"blank nodes that look alike are nested {depth} levels deep, more than "
+            f"{MAX_BLANK_DEPTH}",
             hint="give the inner nodes IRIs, or split the structure",
         )
 
@@ -154,6 +187,15 @@ def render(graph: str, lines: Iterable[str]) -> Rendered:
         ordered = sort_lines(_canonical_blank_nodes(graph, ordered))
     if not ordered:
         return Rendered(graph, b"", b"", 0)
+    room = MAX_LINE - len(graph.encode("utf-8")) - 4
+    if max(map(len, ordered)) * 4 > room:  # a character is at most 4 bytes: look closer
+        longest = max(len(line.encode("utf-8")) for line in ordered)
+        if longest > room:
+            raise InputError(
+                f"a statement is {longest:,} bytes long as N-Quads, more than the "
+                f"{MAX_LINE:,} the store can load in one line",
+                hint="split the long text or literal into smaller ones",
+            )
     body = "\n".join(ordered) + "\n"
     in_graph = body.replace(" .\n", f" <{graph}> .\n") if graph else body
     nquads = in_graph.encode("utf-8")

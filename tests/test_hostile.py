@@ -42,9 +42,27 @@ def test_deeply_nested_blank_nodes_are_refused_not_crashed_on(project_copy: Proj
     depth = 20_000
     nested = "[ <http://e/p> " * depth + "<http://e/o>" + " ]" * depth
     (project_copy.graph_dir / "deep.ttl").write_text(f"<http://e/s> <http://e/p> {nested} .\n")
-    one_error_line(run(project_copy, "build"), "graph/deep.ttl", "nested 20000 levels deep")
+    one_error_line(run(project_copy, "build"), "graph/deep.ttl", "levels deep, more than 100")
     (project_copy.graph_dir / "deep.ttl").unlink()
     assert run(project_copy, "build").returncode == 0  # nothing was left broken
+
+
+def test_a_source_text_over_16_mb_is_one_error(built_copy: Project) -> None:
+    path = built_copy.root / SOURCE_TXT
+    with path.open("ab") as handle:
+        handle.write("\u00e9".encode() * (9 * 1024 * 1024))  # 9 M characters, 18 MB
+    one_error_line(run(built_copy, "build"), SOURCE_TXT, "more than the 16,777,216")
+
+
+def test_long_lists_and_cycles_of_blank_nodes(project_copy: Project) -> None:
+    """Only look-alike chains are refused: a list of 5,000 distinct members is not,
+    a cycle of 300 look-alike blank nodes is (RDFC-1.0 would spend minutes on it)."""
+    members = " ".join(f"<http://e/m{i}>" for i in range(5000))
+    (project_copy.graph_dir / "list.ttl").write_text(f"<http://e/s> <http://e/p> ({members}) .\n")
+    assert run(project_copy, "build").returncode == 0
+    cycle = "".join(f"_:n{i} <http://e/p> _:n{(i + 1) % 300} .\n" for i in range(300))
+    (project_copy.graph_dir / "cycle.nt").write_text(cycle)
+    one_error_line(run(project_copy, "build"), "graph/cycle.nt", "more than 100")
 
 
 def test_a_literal_over_16_mb_is_one_error(project_copy: Project) -> None:

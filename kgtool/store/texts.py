@@ -126,7 +126,11 @@ def render_text(project: Project, graph: str, entry: PieceEntry, docs: list[str]
         ox.Triple(ox.NamedNode(doc), ox.NamedNode(SCHEMA_TEXT), ox.Literal(text)) for doc in docs
     ]
     lines = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8").splitlines()
-    piece = render(graph, lines)
+    try:
+        piece = render(graph, lines)
+    except InputError as error:  # a text too long to load
+        where = project.relative(file)
+        raise InputError(error.message, path=where, hint=error.hint) from None
     cache.put(entry.key, piece)
     return PieceEntry(entry.key, piece.quads, text=entry.text)
 
