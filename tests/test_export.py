@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import threading
@@ -209,3 +210,16 @@ def test_w3c_turtle_literals_round_trip_through_dist_and_export(project_copy: Pr
             assert quad in trig, (name, str(triple))
             assert quad in nquads, (name, str(triple))
             assert ox.Quad(triple.subject, triple.predicate, triple.object) in ntriples, name
+
+
+def test_a_dist_moved_aside_by_a_killed_build_is_put_back(project_copy: Project) -> None:
+    argv = ["--project", str(project_copy.root), "--store", str(project_copy.store_path), "-q"]
+    assert main([*argv, "build"]) == 0
+    dist = project_copy.dist_dir
+    good = {p.name: p.read_bytes() for p in dist.iterdir()}
+    os.replace(dist, dist.with_name("dist.old"))  # killed right after moving it aside
+    text = project_copy.graph_dir / "sources" / "koreatimes-2014-07-27-rare-earth-exports.txt"
+    text.write_bytes(text.read_bytes() + b"!")  # the next build does not conform
+    assert main([*argv, "build"]) == 1
+    assert {p.name: p.read_bytes() for p in dist.iterdir()} == good  # the last good build
+    assert not dist.with_name("dist.old").exists()
