@@ -467,3 +467,23 @@ def test_unprojected_parameters_are_bound_by_values_up_front(project_copy: Proje
         "SELECT * WHERE { ?s <http://e/p> ?o }", substitutions={ox.Variable("o"): value}
     )
     assert len(list(rows)) == 1  # SELECT *: planned with the substitution, as before
+
+
+def test_a_following_handle_reads_each_new_build(built: Project) -> None:
+    """What ``kgtool serve`` does: a read-only handle switches to the next generation."""
+    reader = open_store(built, refresh=False)
+    reader.follow = True
+    with reader:
+        first = reader.database
+        before = claim_count(reader)
+        path = built.root / ENTITIES
+        added = f"\n<{NAMESPACES['ent']}followed> a <{NAMESPACES['kg']}Claim> .\n"
+        path.write_text(path.read_text(encoding="utf-8") + added, encoding="utf-8")
+        refresh_store(built)[0].close()
+        assert claim_count(reader) == before + 1  # the new build, without reopening
+        assert reader.database != first
+        build_store(built)[0].close()
+        assert claim_count(reader) == before + 1
+        assert (built.store_path / first).is_dir()  # still held: a thread may read it
+        build_store(built)[0].close()  # after the reader's second switch
+        assert not (built.store_path / first).exists()

@@ -38,6 +38,7 @@ class KgStore:
         #: the generation this handle reads, and the lock that keeps it from deletion
         self.database = database
         self._reader = reader
+        self._previous: ReaderLock | None = None  # the generation read before a switch
         #: follow the store: before each query, switch to a newer published generation
         #: (``kgtool serve`` answers from a build's data without a restart)
         self.follow = False
@@ -143,8 +144,8 @@ class KgStore:
     def _follow(self) -> None:
         """Switch to the generation the manifest now names, if it is another one.
 
-        A stat of the manifest per query; the old generation is released, so
-        the next build can delete it. A store that cannot be opened now (a
+        A stat of the manifest per query; the generation read before the last
+        switch is released, so the next build can delete it. A store that cannot be opened now (a
         build half-way) keeps the handle on the generation it has.
         """
         stamp = self._stamp()
@@ -169,12 +170,14 @@ class KgStore:
             store, reader = open_reader(self.path, manifest)
         except (_Unusable, OSError):
             return
-        old = self._reader
+        # The generation before stays locked until the next switch: a query another
+        # thread started on it may still be running.
+        if self._previous is not None:
+            self._previous.release()
+        self._previous = self._reader
         self.store, self._reader = store, reader
         self.database, self.pieces = manifest["database"], _pieces_of(manifest)
         self.input_hashes = None
-        if old is not None:
-            old.release()
 
     def close(self) -> None:
         """Release the database (and its lock) now rather than at garbage collection."""
@@ -182,9 +185,10 @@ class KgStore:
 
         self.store = None  # type: ignore[assignment]
         gc.collect()
-        if self._reader is not None:
-            self._reader.release()
-            self._reader = None
+        for lock in (self._reader, self._previous):
+            if lock is not None:
+                lock.release()
+        self._reader = self._previous = None
 
     def __enter__(self) -> KgStore:
         return self
