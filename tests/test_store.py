@@ -130,13 +130,13 @@ def test_small_edit_is_patched_into_the_same_store_a_fresh_build_gives(
     built: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     patched: list[bool] = []
-    real = database_module._patch_graph
+    real = database_module.patch_graph
 
     def spying(*args: object) -> bool:
         patched.append(real(*args))  # type: ignore[arg-type]
         return patched[-1]
 
-    monkeypatch.setattr(database_module, "_patch_graph", spying)
+    monkeypatch.setattr(database_module, "patch_graph", spying)
     path = built.root / ENTITIES
     path.write_text(
         path.read_text(encoding="utf-8").replace("North Korea", "DPRK", 1), encoding="utf-8"
@@ -303,7 +303,7 @@ def test_update_interrupted_part_way_leaves_the_published_store(
     def crash(*_: object) -> None:
         raise KeyboardInterrupt  # as if the process died while patching the copy
 
-    monkeypatch.setattr(refresh_module, "_replace_graphs", crash)
+    monkeypatch.setattr(refresh_module, "replace_graphs", crash)
     with pytest.raises(KeyboardInterrupt):
         refresh_store(built)
     monkeypatch.undo()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgtool.pieces import PieceCache
-from kgtool.store.layout import DATABASE_NAME, _Unusable, generation_number, list_entries
+from kgtool.store.layout import DATABASE_NAME, Unusable, generation_number, list_entries
 from kgtool.store.locks import ReaderLock
 from kgtool.store.manifest import PieceEntry
 
@@ -34,41 +34,41 @@ def _probe(store: ox.Store, manifest: dict[str, Any]) -> None:
     pieces = manifest.get("pieces")
     total = manifest.get("quads")
     if not isinstance(pieces, dict) or not isinstance(total, int):
-        raise _Unusable("store manifest records no quad counts")
+        raise Unusable("store manifest records no quad counts")
     entries = {graph: PieceEntry.from_json(entry) for graph, entry in pieces.items()}
     if sum(entry.quads for entry in entries.values()) != total:
-        raise _Unusable(f"store manifest says {total} quads but its graphs add up to another")
+        raise Unusable(f"store manifest says {total} quads but its graphs add up to another")
     counts = {graph: entry.stored_quads for graph, entry in entries.items()}
     for graph in sorted(counts, key=lambda g: (counts[g], g))[:3]:
         found = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
         if found != counts[graph]:
-            raise _Unusable(f"store graph <{graph}> has {found} quads, manifest {counts[graph]}")
+            raise Unusable(f"store graph <{graph}> has {found} quads, manifest {counts[graph]}")
 
 
 def open_database(path: Path, manifest: dict[str, Any], *, writable: bool = False) -> ox.Store:
     """Open the manifest's generation and probe it before anyone trusts it.
 
     Damage RocksDB detects (bad checksums, a garbled CURRENT file) and counts
-    that differ from the manifest both raise :class:`_Unusable`. Only a
+    that differ from the manifest both raise :class:`Unusable`. Only a
     generation not yet published is opened ``writable``.
     """
     import pyoxigraph as ox
 
     database = path / manifest["database"]
     if not database.is_dir():
-        raise _Unusable("store database is missing")
+        raise Unusable("store database is missing")
     try:
         store = ox.Store(str(database)) if writable else ox.Store.read_only(str(database))
     except OSError as error:
-        raise _Unusable(f"store cannot be opened ({str(error).splitlines()[0][:120]})") from None
+        raise Unusable(f"store cannot be opened ({str(error).splitlines()[0][:120]})") from None
     except RuntimeError as error:
-        raise _Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
+        raise Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
     try:
         _probe(store, manifest)
     except (OSError, RuntimeError) as error:
         del store
-        raise _Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
-    except _Unusable:
+        raise Unusable(f"store is damaged ({str(error).splitlines()[0][:120]})") from None
+    except Unusable:
         del store
         raise
     return store
@@ -93,7 +93,7 @@ def copy_generation(source: ox.Store, target: Path) -> None:
 PATCH_LIMIT = 20_000
 
 
-def _replace_graphs(
+def replace_graphs(
     store: ox.Store,
     cache: PieceCache,
     pieces: dict[str, PieceEntry],
@@ -103,7 +103,7 @@ def _replace_graphs(
     import pyoxigraph as ox
 
     for graph, (old, new) in graphs.items():
-        if old is not None and new is not None and _patch_graph(store, cache, graph, old, new):
+        if old is not None and new is not None and patch_graph(store, cache, graph, old, new):
             continue
         store.remove_graph(ox.NamedNode(graph))
         if new is not None and pieces[graph].quads:
@@ -111,7 +111,7 @@ def _replace_graphs(
     store.flush()
 
 
-def _patch_graph(store: ox.Store, cache: PieceCache, graph: str, old: str, new: str) -> bool:
+def patch_graph(store: ox.Store, cache: PieceCache, graph: str, old: str, new: str) -> bool:
     """Delete and insert only the quads two pieces differ by, in one update.
 
     Editing one label of a 40,000-quad file then writes two quads instead of

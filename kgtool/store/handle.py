@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from kgtool.errors import QueryError
 from kgtool.pieces import PieceCache
 from kgtool.project import NAMESPACES, Project
-from kgtool.store.layout import MANIFEST_NAME, PIECES_NAME, _damaged
+from kgtool.store.layout import MANIFEST_NAME, PIECES_NAME, damaged_error
 from kgtool.store.locks import ReaderLock
 from kgtool.store.manifest import PieceEntry
 
@@ -82,7 +82,7 @@ class KgStore:
             return self._query(sparql, substitutions)
         except RuntimeError as error:
             if "corrupt" in str(error).lower():  # RocksDB reports damage it finds reading
-                raise _damaged(self.path, error) from None
+                raise damaged_error(self.path, error) from None
             if substitutions and "projection" in str(error):
                 from kgtool.sparql_text import inject_values
 
@@ -157,10 +157,10 @@ class KgStore:
 
     def _switch(self, stamp: tuple[int, int] | None) -> None:
         from kgtool.store.database import open_reader
-        from kgtool.store.layout import _Unusable
-        from kgtool.store.manifest import _pieces_of, _read_manifest
+        from kgtool.store.layout import Unusable
+        from kgtool.store.manifest import pieces_of, read_manifest
 
-        manifest = _read_manifest(self.path)
+        manifest = read_manifest(self.path)
         if manifest is None:
             return
         self._manifest_stamp = stamp
@@ -168,7 +168,7 @@ class KgStore:
             return
         try:
             store, reader = open_reader(self.path, manifest)
-        except (_Unusable, OSError):
+        except (Unusable, OSError):
             return
         # The generation before stays locked until the next switch: a query another
         # thread started on it may still be running.
@@ -176,7 +176,7 @@ class KgStore:
             self._previous.release()
         self._previous = self._reader
         self.store, self._reader = store, reader
-        self.database, self.pieces = manifest["database"], _pieces_of(manifest)
+        self.database, self.pieces = manifest["database"], pieces_of(manifest)
         self.input_hashes = None
 
     def close(self) -> None:

@@ -47,7 +47,7 @@ _GENERATION = re.compile(re.escape(DATABASE_NAME) + r"-([0-9]+)")
 Progress = Callable[[str], None]
 
 
-def _quiet(_: str) -> None:
+def quiet(_: str) -> None:
     return None
 
 
@@ -75,18 +75,18 @@ def list_entries(folder: Path) -> list[str]:
         ) from None
 
 
-def _damaged(path: Path | None, error: BaseException) -> StoreError:
+def damaged_error(path: Path | None, error: BaseException) -> StoreError:
     return StoreError(
         f"the store at {path} is damaged: {str(error).splitlines()[0][:160]}",
         hint="run 'kgtool build --force' to rebuild it",
     )
 
 
-class _Unusable(Exception):
+class Unusable(Exception):
     """The store on disk cannot be trusted; the message says why (for progress)."""
 
 
-def _remove_tree(path: Path, attempts: int = 20) -> None:
+def remove_tree(path: Path, attempts: int = 20) -> None:
     """Delete a folder, retrying while a closing database still flushes files into it."""
     for _ in range(attempts):
         shutil.rmtree(path, ignore_errors=True)
@@ -95,7 +95,7 @@ def _remove_tree(path: Path, attempts: int = 20) -> None:
         time.sleep(0.05)
 
 
-def _check_replaceable(final: Path) -> None:
+def check_replaceable(final: Path) -> None:
     """Refuse to build into a folder that holds anything but the store's own files.
 
     ``--store`` / KGTOOL_STORE may point anywhere; a typo must not delete a

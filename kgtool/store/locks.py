@@ -20,9 +20,9 @@ from kgtool.store.layout import (
     DATABASE_NAME,
     READERS_SUFFIX,
     WRITE_LOCK_NAME,
-    _remove_tree,
     generation_number,
     list_entries,
+    remove_tree,
 )
 
 try:
@@ -110,7 +110,7 @@ def collect_generations(store_path: Path, keep: str) -> bool:
             if not _try_lock(handle, exclusive=True):
                 all_gone = False
                 continue
-            _remove_tree(store_path / name)
+            remove_tree(store_path / name)
             lock_path.unlink(missing_ok=True)
     for name in list_entries(store_path):  # lock files whose generation is gone
         if name.endswith(READERS_SUFFIX):

@@ -53,11 +53,11 @@ class PieceEntry:
         )
 
 
-def _pieces_of(manifest: dict[str, Any]) -> dict[str, PieceEntry]:
+def pieces_of(manifest: dict[str, Any]) -> dict[str, PieceEntry]:
     return {g: PieceEntry.from_json(e) for g, e in manifest.get("pieces", {}).items()}
 
 
-def _read_manifest(store_path: Path) -> dict[str, Any] | None:
+def read_manifest(store_path: Path) -> dict[str, Any] | None:
     try:
         manifest = json.loads((store_path / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -70,7 +70,7 @@ def _read_manifest(store_path: Path) -> dict[str, Any] | None:
     if not isinstance(database, str) or generation_number(database) is None:
         return None
     try:
-        _pieces_of(manifest)
+        pieces_of(manifest)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     return manifest
@@ -79,9 +79,7 @@ def _read_manifest(store_path: Path) -> dict[str, Any] | None:
 Stamps = dict[str, list[int] | None]
 
 
-def _hash_inputs(
-    project: Project, manifest: dict[str, Any] | None
-) -> tuple[dict[str, str], Stamps]:
+def hash_inputs(project: Project, manifest: dict[str, Any] | None) -> tuple[dict[str, str], Stamps]:
     """Every input's sha256 and stat stamp; files the manifest vouches for are not read."""
     known: dict[str, tuple[str, list[int] | None]] = {}
     if manifest is not None:
@@ -94,7 +92,7 @@ def _hash_inputs(
     return hashes, new_stamps
 
 
-def _manifest(
+def make_manifest(
     hashes: dict[str, str], stamps: Stamps, pieces: dict[str, PieceEntry], database: str
 ) -> dict[str, Any]:
     return {
@@ -107,7 +105,7 @@ def _manifest(
     }
 
 
-def _write_manifest(store_path: Path, manifest: dict[str, Any]) -> None:
+def write_manifest(store_path: Path, manifest: dict[str, Any]) -> None:
     """Write the manifest atomically (a crash leaves the old or the new one)."""
     tmp = store_path / (MANIFEST_NAME + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:

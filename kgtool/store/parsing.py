@@ -155,7 +155,7 @@ class ConcatenatedFiles(io.RawIOBase):
         super().close()
 
 
-def _render_files(
+def render_files(
     project: Project,
     files: list[Path],
     hashes: dict[str, str],

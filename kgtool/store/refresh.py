@@ -14,36 +14,36 @@ from kgtool.errors import InputError, StoreError
 from kgtool.pieces import PieceCache
 from kgtool.project import GRAPH_BASE, Project
 from kgtool.store.database import (
-    _replace_graphs,
     copy_generation,
     next_generation,
     open_database,
     open_reader,
+    replace_graphs,
 )
 from kgtool.store.handle import KgStore
 from kgtool.store.layout import (
     PIECES_NAME,
     WRITE_LOCK_NAME,
     Progress,
-    _check_replaceable,
-    _quiet,
-    _remove_tree,
-    _Unusable,
+    Unusable,
+    check_replaceable,
     generation_number,
     list_entries,
+    quiet,
+    remove_tree,
 )
 from kgtool.store.locks import StoreBusy, collect_generations, writer_lock
 from kgtool.store.manifest import (
     PieceEntry,
     Stamps,
-    _hash_inputs,
-    _manifest,
-    _pieces_of,
-    _read_manifest,
-    _write_manifest,
+    hash_inputs,
+    make_manifest,
+    pieces_of,
+    read_manifest,
+    write_manifest,
 )
-from kgtool.store.parsing import ConcatenatedFiles, _render_files, load_file
-from kgtool.store.texts import _render_texts, inject_source_texts
+from kgtool.store.parsing import ConcatenatedFiles, load_file, render_files
+from kgtool.store.texts import inject_source_texts, render_texts
 
 if TYPE_CHECKING:
     pass
@@ -84,8 +84,8 @@ def _build_fresh(
 
         try:
             files = project.rdf_files()
-            pieces = _render_files(project, files, hashes, cache, progress, "parsed", done)
-            outcome["pieces"] = _render_texts(project, pieces, hashes, cache, done)[0]
+            pieces = render_files(project, files, hashes, cache, progress, "parsed", done)
+            outcome["pieces"] = render_texts(project, pieces, hashes, cache, done)[0]
         except BaseException as error:  # handed to the loading thread, raised there
             outcome["error"] = error
         finally:
@@ -115,9 +115,9 @@ def _build_fresh(
 
 
 def _reader(project: Project, manifest: dict[str, Any], hashes: dict[str, str] | None) -> KgStore:
-    """A read-only handle on the manifest's generation (raises :class:`_Unusable`)."""
+    """A read-only handle on the manifest's generation (raises :class:`Unusable`)."""
     store, lock = open_reader(project.store_path, manifest)
-    pieces = _pieces_of(manifest)
+    pieces = pieces_of(manifest)
     return KgStore(project, store, path=project.store_path, pieces=pieces, hashes=hashes,
                    reader=lock, database=manifest["database"])  # fmt: skip
 
@@ -128,13 +128,13 @@ def _publish(project: Project, manifest: dict[str, Any], hashes: dict[str, str])
     The handle returned reads the new generation; the piece cache is pruned
     only when no reader holds an older generation (whose pieces it may read).
     """
-    _write_manifest(project.store_path, manifest)
+    write_manifest(project.store_path, manifest)
     kgstore = _reader(project, manifest, hashes)
     kgstore.prune_pieces = collect_generations(project.store_path, manifest["database"])
     return kgstore
 
 
-def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgStore, BuildStats]:
+def build_store(project: Project, *, progress: Progress = quiet) -> tuple[KgStore, BuildStats]:
     """Build the store from scratch into a new generation, then publish it.
 
     On any error the previous store (if any) is left exactly as it was.
@@ -145,26 +145,26 @@ def build_store(project: Project, *, progress: Progress = _quiet) -> tuple[KgSto
 
 def _prepared(store_path: Path) -> Path:
     """The store folder, checked to hold only the store's own files (it may not exist)."""
-    _check_replaceable(store_path)
+    check_replaceable(store_path)
     return store_path
 
 
 def _build_locked(project: Project, progress: Progress) -> tuple[KgStore, BuildStats]:
     started = time.perf_counter()
     final = project.store_path
-    old_manifest = _read_manifest(final)
-    old_pieces = _pieces_of(old_manifest or {})
-    hashes, stamps = _hash_inputs(project, old_manifest)
+    old_manifest = read_manifest(final)
+    old_pieces = pieces_of(old_manifest or {})
+    hashes, stamps = hash_inputs(project, old_manifest)
     _check_graph_names(project, hashes, progress)
     database = next_generation(final)
     try:
         pieces = _build_fresh(project, final, database, hashes, progress)
     except BaseException:
-        _remove_tree(final / database)
+        remove_tree(final / database)
         raise
     try:
-        kgstore = _publish(project, _manifest(hashes, stamps, pieces, database), hashes)
-    except _Unusable as reason:
+        kgstore = _publish(project, make_manifest(hashes, stamps, pieces, database), hashes)
+    except Unusable as reason:
         raise StoreError(f"the store just built at {final} cannot be read: {reason}") from None
     quads = sum(entry.quads for entry in pieces.values())
     graphs = _graph_changes(old_pieces, pieces, changed_only=False)
@@ -216,7 +216,7 @@ def _changed(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[
 
 
 def refresh_store(
-    project: Project, *, progress: Progress = _quiet, force: bool = False
+    project: Project, *, progress: Progress = quiet, force: bool = False
 ) -> tuple[KgStore, BuildStats]:
     """Open the store, bringing it up to date with the project's files first.
 
@@ -231,14 +231,14 @@ def refresh_store(
     started = time.perf_counter()
     seen: tuple[dict[str, Any], dict[str, str], Stamps] | None = None
     if not force:
-        manifest = _read_manifest(project.store_path)
+        manifest = read_manifest(project.store_path)
         if manifest is not None:
-            hashes, stamps = _hash_inputs(project, manifest)
+            hashes, stamps = hash_inputs(project, manifest)
             _check_graph_names(project, hashes, progress)
             if hashes == manifest["files"]:
                 try:
                     kgstore = _reader(project, manifest, hashes)
-                except _Unusable:
+                except Unusable:
                     pass  # rebuilt below, under the write lock
                 else:
                     _tidy(project, manifest, stamps)
@@ -262,10 +262,10 @@ def _tidy(project: Project, manifest: dict[str, Any], stamps: Stamps) -> None:
         return
     try:
         with writer_lock(project.store_path):
-            if _read_manifest(project.store_path) != manifest:
+            if read_manifest(project.store_path) != manifest:
                 return  # another writer came first
             if stamps != manifest.get("stamps"):
-                _write_manifest(project.store_path, {**manifest, "stamps": stamps})
+                write_manifest(project.store_path, {**manifest, "stamps": stamps})
             if leftovers:
                 collect_generations(project.store_path, manifest["database"])
     except StoreError:  # busy, or a store we may only read: it waits for the next time
@@ -282,7 +282,7 @@ def _refresh_locked(
     """:func:`refresh_store` once the write lock is held; ``seen`` is the manifest and
     the inputs' hashes and stamps found before, reused if no other writer came between."""
     store_path = project.store_path
-    manifest = None if force else _read_manifest(store_path)
+    manifest = None if force else read_manifest(store_path)
     if manifest is None:
         if not force and list_entries(store_path) not in ([], [WRITE_LOCK_NAME]):
             progress("store has no valid manifest: rebuilding")
@@ -290,26 +290,26 @@ def _refresh_locked(
     if seen is not None and seen[0] == manifest:
         hashes, stamps = seen[1], seen[2]
     else:
-        hashes, stamps = _hash_inputs(project, manifest)
+        hashes, stamps = hash_inputs(project, manifest)
     changed, removed = _changed(manifest["files"], hashes)
-    old_pieces = _pieces_of(manifest)
+    old_pieces = pieces_of(manifest)
     pieces = dict(old_pieces)
     cache = PieceCache(store_path / PIECES_NAME)
     graphs: dict[str, tuple[str | None, str | None]] = {}
     if changed or removed:
         rdf = [project.root / n for n in changed if not n.endswith(".txt")]
-        reparsed = _render_files(project, rdf, hashes, cache, progress, "reparsed")
+        reparsed = render_files(project, rdf, hashes, cache, progress, "reparsed")
         pieces.update(reparsed)
         for name in removed:
             if not name.endswith(".txt"):
                 progress(f"removing {name}")
                 pieces.pop(GRAPH_BASE + name.rsplit(".", 1)[0], None)
         if _texts_may_differ(changed, removed, reparsed, old_pieces):
-            pieces, _ = _render_texts(project, pieces, hashes, cache)
+            pieces, _ = render_texts(project, pieces, hashes, cache)
         graphs = _graph_changes(old_pieces, pieces, changed_only=True)
     try:
         current = open_database(store_path, manifest)
-    except _Unusable as unusable:
+    except Unusable as unusable:
         reason = str(unusable)
     else:
         reason = None
@@ -325,11 +325,11 @@ def _refresh_locked(
             del current
             _update_generation(store_path / database, cache, pieces, graphs)
         except BaseException:
-            _remove_tree(store_path / database)
+            remove_tree(store_path / database)
             raise
     else:
         del current
-    kgstore = _publish(project, _manifest(hashes, stamps, pieces, database), hashes)
+    kgstore = _publish(project, make_manifest(hashes, stamps, pieces, database), hashes)
     quads = sum(entry.quads for entry in pieces.values())
     stats = BuildStats(action, changed, removed, quads, time.perf_counter() - started, graphs)
     return kgstore, stats
@@ -346,7 +346,7 @@ def _update_generation(
 
     store = ox.Store(str(database))
     try:
-        _replace_graphs(store, cache, pieces, graphs)
+        replace_graphs(store, cache, pieces, graphs)
     finally:
         del store
 
@@ -376,7 +376,7 @@ def _check_graph_names(project: Project, hashes: dict[str, str], progress: Progr
             by_digest[digest] = rel
 
 
-def open_store(project: Project, *, progress: Progress = _quiet, refresh: bool = True) -> KgStore:
+def open_store(project: Project, *, progress: Progress = quiet, refresh: bool = True) -> KgStore:
     """The project's store, up to date; ``refresh=False`` opens it read-only as it is.
 
     Read-only handles take no lock a writer waits for, so any number of them
@@ -389,13 +389,13 @@ def open_store(project: Project, *, progress: Progress = _quiet, refresh: bool =
             return refresh_store(project, progress=progress)[0]
         except StoreBusy:
             progress("another process is updating the store: reading the last build")
-    manifest = _read_manifest(project.store_path)
+    manifest = read_manifest(project.store_path)
     if manifest is None:
         list_entries(project.store_path)  # an unreadable folder is said so
         raise StoreError(f"no built store at {project.store_path}", hint="run 'kgtool build' first")
     try:
         return _reader(project, manifest, None)
-    except _Unusable as reason:
+    except Unusable as reason:
         raise StoreError(
             f"cannot use the store at {project.store_path}: {reason}", hint="run 'kgtool build'"
         ) from None

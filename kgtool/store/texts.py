@@ -135,7 +135,7 @@ def render_text(project: Project, graph: str, entry: PieceEntry, docs: list[str]
     return PieceEntry(entry.key, piece.quads, text=entry.text)
 
 
-def _render_texts(
+def render_texts(
     project: Project,
     pieces: dict[str, PieceEntry],
     hashes: dict[str, str],
