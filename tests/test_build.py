@@ -316,6 +316,22 @@ def test_two_files_for_one_graph_are_an_error_naming_both(
     assert not project_copy.dist_dir.exists()
 
 
+def test_a_source_text_and_an_rdf_file_for_one_graph_are_an_error(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A text's graph is named from its path too: its text would replace the file's
+    statements in the store."""
+    text = project_copy.root / "graph/sources/koreatimes-2014-07-27-rare-earth-exports.txt"
+    text.with_suffix(".ttl").write_text(
+        '<https://w3id.org/kgtool/entity/y> <http://www.w3.org/2000/01/rdf-schema#label> "y" .\n',
+        encoding="utf-8",
+    )
+    assert _build(project_copy) == 2
+    err = capsys.readouterr().err.strip()
+    assert "koreatimes-2014-07-27-rare-earth-exports.ttl" in err
+    assert "koreatimes-2014-07-27-rare-earth-exports.txt" in err
+
+
 def test_an_exact_copy_of_a_claims_file_warns(
     project_copy: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -355,9 +355,7 @@ def _check_graph_names(project: Project, hashes: dict[str, str], progress: Progr
     """Two inputs for one named graph are an error; an exact copy of a file, a warning."""
     by_graph: dict[str, str] = {}
     by_digest: dict[str, str] = {}
-    for rel, digest in hashes.items():
-        if rel.endswith(".txt"):
-            continue
+    for rel, digest in hashes.items():  # a source text's graph is named the same way
         graph = rel.rsplit(".", 1)[0]
         if graph in by_graph:
             raise InputError(
@@ -367,6 +365,8 @@ def _check_graph_names(project: Project, hashes: dict[str, str], progress: Progr
                 hint="rename or remove one of the two files",
             )
         by_graph[graph] = rel
+        if rel.endswith(".txt"):
+            continue
         if digest in by_digest:
             progress(
                 f"warning: {rel} is an exact copy of {by_digest[digest]}: each of its "
