@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import kgtool.store as store_module
+import kgtool.store.parsing as parsing_module
 from kgtool.cli import main
 from kgtool.project import Project
 from kgtool.query import list_queries
@@ -36,14 +37,14 @@ def copy_project(target: Path) -> Project:
 def timed_query(project: Project, name: str) -> tuple[float, int]:
     """Seconds for one ``kgtool query NAME`` and the number of RDF files it parsed."""
     parsed = 0
-    real = store_module.load_file
+    real = parsing_module.parse_file
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal parsed
         parsed += 1
         return real(*args, **kwargs)
 
-    store_module.load_file = counting
+    parsing_module.parse_file = counting
     try:
         started = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -61,7 +62,7 @@ def timed_query(project: Project, name: str) -> tuple[float, int]:
             )
         elapsed = time.perf_counter() - started
     finally:
-        store_module.load_file = real
+        parsing_module.parse_file = real
     if code != 0:
         raise SystemExit(f"kgtool query {name} exited {code}")
     return elapsed, parsed

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kgtool.errors import InputError
 from kgtool.export import StagedDist, commit_dist, discard_dist, stage_dist
 from kgtool.incremental import validate_incrementally
 from kgtool.project import Project
@@ -28,6 +29,8 @@ class BuildOutcome:
     stats: BuildStats
     report: ValidationReport
     written: list[Path] = field(default_factory=list)
+    #: whether dist/ was replaced (False: it already held exactly these files)
+    dist_changed: bool = False
 
 
 def build(
@@ -56,7 +59,7 @@ def build(
         )
         try:
             outcome = _validate_and_commit(
-                kgstore, stats, engine, (staging, cancel), pool, progress
+                kgstore, stats, (engine, force), (staging, cancel), pool, progress
             )
         except BaseException:  # validation or the dist files failed, or Ctrl-C
             _abandon(staging, cancel)
@@ -68,23 +71,24 @@ def build(
 def _validate_and_commit(
     kgstore: KgStore,
     stats: BuildStats,
-    engine: str,
+    validation: tuple[str, bool],
     staging: tuple[Future[StagedDist] | None, threading.Event],
     pool: ThreadPoolExecutor,
     progress: Callable[[str], None],
 ) -> BuildOutcome:
-    """Validate while ``staging`` writes the dist files; swap them in if the graph
-    conforms, else stop it (the event) and delete what it wrote."""
+    """Validate (``validation``: the engine, and whether to validate every node) while
+    ``staging`` writes the dist files; swap them in if the graph conforms, else stop
+    it (the event) and delete what it wrote."""
     future, cancel = staging
-    report = validate_incrementally(kgstore, engine=engine, progress=progress)
+    engine, full = validation
+    report = validate_incrementally(kgstore, engine=engine, progress=progress, full=full)
     # The report now refers to the current pieces only, so the others can go while
     # the staging finishes: it reads current pieces only.
-    cache = kgstore.piece_cache
-    keep = [entry.key for entry in kgstore.pieces.values()]
-    pruning = pool.submit(cache.prune, keep) if cache is not None else None
+    pruning = pool.submit(kgstore.prune_piece_cache)
     outcome = BuildOutcome(kgstore, stats, report)
     if future is not None and report.conforms:
         staged = future.result()
+        outcome.dist_changed = staged.staging is not None
         try:
             outcome.written = commit_dist(staged, progress=progress)
         finally:
@@ -94,6 +98,27 @@ def _validate_and_commit(
     if pruning is not None:
         pruning.result()
     return outcome
+
+
+def missing_source_error(report: ValidationReport) -> InputError | None:
+    """A source file a document names that does not exist: bad input (exit 2), not a
+    graph that fails its shapes; None when every source file is there."""
+    from kgtool.validate import INTEGRITY_COMPONENT, KG
+
+    missing = [
+        r for r in report.results
+        if r.component == INTEGRITY_COMPONENT and r.path == KG + "localPath"
+    ]  # fmt: skip
+    if not missing:
+        return None
+    first = missing[0]
+    named_in = f" (in {', '.join(first.files)})" if first.files else ""
+    more = f"; {len(missing) - 1} more source file(s) are missing" if len(missing) > 1 else ""
+    return InputError(
+        f"the source file does not exist; kg:localPath of <{first.focus}>{named_in} names it{more}",
+        path=f"graph/{first.value}",
+        hint="restore the file, or correct kg:localPath",
+    )
 
 
 def _abandon(staging: Future[StagedDist] | None, cancel: threading.Event) -> None:

@@ -107,3 +107,17 @@ class UnsupportedShape(KgtoolError):
 
 class GraphvizMissing(KgtoolError):
     """Graphviz's ``dot`` program is not installed."""
+
+
+def parse_error(error: SyntaxError, path: str) -> InputError:
+    """A pyoxigraph syntax error as a one-line message with file, line and column."""
+    text = str(error.msg if hasattr(error, "msg") else error)
+    hint = "fix the file and run the command again"
+    if "absolute IRI" in text:  # a relative IRI: files have no base, dist/ must not move
+        hint = (
+            "relative IRIs are refused, so the graph does not depend on where the project "
+            "lives: write the full IRI, a prefixed name, or an @base line"
+        )
+    return InputError(
+        f"RDF syntax error: {text}", path=path, line=error.lineno, column=error.offset, hint=hint
+    )

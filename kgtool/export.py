@@ -233,6 +233,7 @@ def stage_dist(
     """
     from kgtool.store import DIST_INDEX_NAME
 
+    _recover_dist(dist)
     index_path = kgstore.path / DIST_INDEX_NAME if kgstore.path is not None else None
     previous = _read_dist_index(index_path, dist)
     graphs = kgstore.named_graphs()
@@ -258,6 +259,14 @@ def stage_dist(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return StagedDist(dist, staging, json.dumps(index), index_path)
+
+
+def _recover_dist(dist: Path) -> None:
+    """Put the last good ``dist/`` back if a build died between moving it aside and
+    moving the new one in (the only moment ``dist/`` is missing)."""
+    old = dist.with_name(dist.name + ".old")
+    if not dist.exists() and old.is_dir():
+        os.replace(old, dist)
 
 
 def commit_dist(

@@ -173,15 +173,20 @@ def affected_nodes(kgstore: KgStore, subjects: set[str], objects: set[str]) -> s
 
 
 def validate_incrementally(
-    kgstore: KgStore, *, engine: str = "sparql", progress: Progress = lambda _: None
+    kgstore: KgStore,
+    *,
+    engine: str = "sparql",
+    progress: Progress = lambda _: None,
+    full: bool = False,
 ) -> ValidationReport:
     """Validate the store, reusing the saved report for what an edit cannot affect.
 
-    Falls back to a full validation whenever the saved report does not apply;
-    either way the new report is saved for the next build.
+    Falls back to a full validation whenever the saved report does not apply,
+    or when ``full`` asks for one; either way the new report is saved for the
+    next build.
     """
     current = {graph: entry.key for graph, entry in kgstore.pieces.items()}
-    report = _reuse(kgstore, current, engine, progress)
+    report = None if full else _reuse(kgstore, current, engine, progress)
     if report is None:
         progress(f"validating everything with {engine}")
         report = validate(kgstore, engine=engine)
@@ -214,8 +219,24 @@ def _reuse(
     affected = affected_nodes(kgstore, *nodes)
     if affected is None:
         return None
-    focus = {node[1:-1] for node in affected}
+    focus = {node[1:-1] for node in affected} | _documents_of_texts(kgstore, changes)
     progress(f"validating {len(focus)} nodes an edit of {len(changes)} graph(s) can affect")
     fresh = validate(kgstore, engine=engine, focus=focus)
     kept = [r for r in saved.results if r.focus not in focus]
     return ValidationReport(sorted(set(kept + fresh.results)), engine=engine)
+
+
+def _documents_of_texts(
+    kgstore: KgStore, changes: dict[str, tuple[str | None, str | None]]
+) -> set[str]:
+    """The documents whose source text changed, appeared or went: their integrity is
+    checked again whatever the edit did to the text's triples (a CRLF read as LF once
+    left the piece's triples as they were)."""
+    from kgtool.store import source_text_graph
+
+    documents: set[str] = set()
+    for entry in kgstore.pieces.values():
+        for doc, local in entry.docs:
+            if source_text_graph(kgstore.project, local) in changes:
+                documents.add(doc)
+    return documents

@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kgtool.errors import InputError
 from kgtool.project import NAMESPACES
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
 #: bump when the bytes of a piece would change for the same input
-PIECE_FORMAT = 2
+PIECE_FORMAT = 3
 
 RDF_TYPE = NAMESPACES["rdf"] + "type"
 _TYPE_SPACED = f" <{RDF_TYPE}> "
@@ -75,9 +76,85 @@ def _has_blank(lines: list[str]) -> bool:
     return any(line.startswith("_:") or " _:" in line for line in lines)
 
 
+#: the longest N-Quads line pyoxigraph's parsers accept (bytes); a piece is loaded
+#: into the database line by line, so no statement of a piece may be longer
+MAX_LINE = 16 * 1024 * 1024
+
+#: chains of look-alike blank nodes longer than this are refused: RDFC-1.0 tells
+#: them apart by following them, at a cost that grows with the cube of the length
+#: (0.2 s at 100 nested ``[ ex:p [ ex:p … ] ]``, 13 s at 400; 20,000 crash it)
+MAX_BLANK_DEPTH = 100
+
+
+def _signature(line: str, node: str) -> str:
+    """A line as seen from ``node``: itself as ``_:a``, any other blank node as ``_:z``."""
+    terms = line.split(" ", 2)
+    for index in (0, 2):
+        term = terms[index].split(" ", 1)[0] if index == 2 else terms[index]
+        if term.startswith("_:"):
+            marker = "_:a" if term == node else "_:z"
+            terms[index] = marker + terms[index][len(term) :]
+    return " ".join(terms)
+
+
+def blank_depth(lines: list[str]) -> int:
+    """The longest chain of blank nodes that look alike, in a pass linear in the input.
+
+    A blank node looks alike another when its own triples, other blank nodes
+    blurred, are the same (RDFC-1.0's first-degree hash): a list of distinct
+    members (``( ex:a ex:b … )``) has none, ``[ ex:p [ ex:p … ] ]`` is one
+    chain. Levels are peeled from the look-alikes no other look-alike points
+    at (Kahn's algorithm); look-alikes left on a cycle count in full.
+    """
+    own: dict[str, list[str]] = {}
+    edges: list[tuple[str, str]] = []
+    for line in lines:
+        if "_:" not in line:
+            continue
+        subject, _, rest = line.split(" ", 2)
+        obj = rest.split(" ", 1)[0] if rest.startswith("_:") else ""
+        for node in {subject, obj}:
+            if node.startswith("_:"):
+                own.setdefault(node, []).append(_signature(line, node))
+        if subject.startswith("_:") and obj:
+            edges.append((subject, obj))
+    counts: dict[tuple[str, ...], int] = {}
+    keys = {node: tuple(sorted(sig)) for node, sig in own.items()}
+    for key in keys.values():
+        counts[key] = counts.get(key, 0) + 1
+    alike = {node for node, key in keys.items() if counts[key] > 1}
+    children: dict[str, list[str]] = {node: [] for node in alike}
+    parents: dict[str, int] = dict.fromkeys(alike, 0)
+    for parent, child in edges:
+        if parent in alike and child in alike and parent != child:
+            children[parent].append(child)
+            parents[child] += 1
+    level = [node for node in alike if not parents[node]]
+    depth, seen = 0, 0
+    while level:
+        depth += 1
+        seen += len(level)
+        following = []
+        for node in level:
+            for child in children[node]:
+                parents[child] -= 1
+                if not parents[child]:
+                    following.append(child)
+        level = following
+    return depth + (len(alike) - seen)
+
+
 def _canonical_blank_nodes(graph: str, lines: list[str]) -> list[str]:
     """Relabel blank nodes by RDFC-1.0, tagged with the graph so labels stay unique."""
     import pyoxigraph as ox
+
+    depth = blank_depth(lines)
+    if depth > MAX_BLANK_DEPTH:
+        raise InputError(
+            f"blank nodes that look alike are nested {depth} levels deep, more than "
+            f"{MAX_BLANK_DEPTH}",
+            hint="give the inner nodes IRIs, or split the structure",
+        )
 
     text = ("\n".join(lines) + "\n").encode("utf-8")
     dataset = ox.Dataset(ox.parse(text, format=ox.RdfFormat.N_QUADS))
@@ -110,6 +187,15 @@ def render(graph: str, lines: Iterable[str]) -> Rendered:
         ordered = sort_lines(_canonical_blank_nodes(graph, ordered))
     if not ordered:
         return Rendered(graph, b"", b"", 0)
+    room = MAX_LINE - len(graph.encode("utf-8")) - 4
+    if max(map(len, ordered)) * 4 > room:  # a character is at most 4 bytes: look closer
+        longest = max(len(line.encode("utf-8")) for line in ordered)
+        if longest > room:
+            raise InputError(
+                f"a statement is {longest:,} bytes long as N-Quads, more than the "
+                f"{MAX_LINE:,} the store can load in one line",
+                hint="split the long text or literal into smaller ones",
+            )
     body = "\n".join(ordered) + "\n"
     in_graph = body.replace(" .\n", f" <{graph}> .\n") if graph else body
     nquads = in_graph.encode("utf-8")
@@ -180,7 +266,7 @@ class PieceCache:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.name.split(".", 1)[0] not in wanted:
+            if path.name.split(".", 1)[0] not in wanted or ".tmp-" in path.name:
                 path.unlink(missing_ok=True)
 
 

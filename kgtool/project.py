@@ -15,7 +15,7 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kgtool.errors import ProjectError
+from kgtool.errors import InputError, ProjectError
 
 GRAPH_BASE = "https://w3id.org/kgtool/graph/"
 RDF_SUFFIXES = {".ttl": "text/turtle", ".nt": "application/n-triples"}
@@ -70,7 +70,7 @@ def file_stamp(path: str | Path, *, settled: bool = True) -> list[int] | None:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
-def _walk(folder: str, suffixes: Container[str]) -> list[str]:
+def _walk(folder: str, suffixes: Container[str], root: str) -> list[str]:
     """Paths of regular files below ``folder`` whose suffix is in ``suffixes``, in path order.
 
     ``os.scandir`` knows a file from a folder without a ``stat`` per entry,
@@ -80,17 +80,50 @@ def _walk(folder: str, suffixes: Container[str]) -> list[str]:
     found: list[str] = []
     pending = [folder]
     while pending:
+        current = pending.pop()
         try:
-            entries = os.scandir(pending.pop())
+            entries = os.scandir(current)
         except (FileNotFoundError, NotADirectoryError):
             continue
+        except OSError as error:
+            raise InputError(
+                f"cannot read folder: {error.strerror or error}",
+                path=_shown(current, root),
+                hint="check its permissions",
+            ) from None
         with entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(entry.path)
-                elif os.path.splitext(entry.name)[1] in suffixes and entry.is_file():
-                    found.append(entry.path)
+                elif os.path.splitext(entry.name)[1] in suffixes:
+                    try:
+                        regular = entry.is_file()
+                    except OSError:  # a symbolic link in a loop
+                        regular = False
+                    if regular:
+                        found.append(entry.path)
+                    elif entry.is_symlink():  # dangling or looping: never dropped silently
+                        _unreadable_link(entry.path, root)
     return sorted(found, key=lambda path: path.split(os.sep))  # the order of sorted(Path)
+
+
+def _shown(path: str, root: str) -> str:
+    """A path as users see it: relative to the project, with '/'."""
+    if path.startswith(root + os.sep):
+        return path[len(root) + 1 :].replace(os.sep, "/")
+    return path
+
+
+def _unreadable_link(path: str, root: str) -> None:
+    """A symbolic link with an input's suffix that leads to no file is an error."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        raise InputError(
+            f"cannot read file: {error.strerror or error}",
+            path=_shown(path, root),
+            hint="the symbolic link leads nowhere or in a loop: fix or remove it",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -149,10 +182,10 @@ class Project:
 
     def _input_paths(self) -> tuple[list[str], list[str]]:
         """(RDF files, source texts) as strings, from one walk of ``graph/``."""
-        found = _walk(str(self.graph_dir), {*RDF_SUFFIXES, SHEET_SUFFIX, ".txt"})
+        found = _walk(str(self.graph_dir), {*RDF_SUFFIXES, SHEET_SUFFIX, ".txt"}, str(self.root))
         rdf = [path for path in found if not path.endswith(".txt")]
         texts = [path for path in found if path.endswith(".txt")]
-        return [*_walk(str(self.ontology_dir), RDF_SUFFIXES), *rdf], texts
+        return [*_walk(str(self.ontology_dir), RDF_SUFFIXES, str(self.root)), *rdf], texts
 
     def data_files(self) -> list[Path]:
         """The RDF files that hold data and vocabulary, i.e. all but the shapes."""
@@ -203,17 +236,24 @@ class Project:
         for path in [*rdf, *texts]:  # strings, not Paths: thousands of inputs
             rel = path[len(root) + 1 :].replace(os.sep, "/")
             seen.add(rel)
-            stamp = file_stamp(path)
-            digest, old_stamp = known.get(rel, ("", None))
-            settled = bool(digest) and stamp is not None and old_stamp is not None
-            settled = settled and list(old_stamp or ()) == stamp
-            if path.endswith(SHEET_SUFFIX):  # compiled against every other input: see below
-                sheets.append((rel, digest, stamp, settled))
-                same = same and settled
-                continue
-            if not settled:
-                digest = sha256_file(path)
-                same = same and digest == known.get(rel, ("",))[0]
+            try:
+                stamp = file_stamp(path)
+                digest, old_stamp = known.get(rel, ("", None))
+                settled = bool(digest) and stamp is not None and old_stamp is not None
+                settled = settled and list(old_stamp or ()) == stamp
+                if path.endswith(SHEET_SUFFIX):  # compiled against every other input: see below
+                    sheets.append((rel, digest, stamp, settled))
+                    same = same and settled
+                    continue
+                if not settled:
+                    digest = sha256_file(path)
+                    same = same and digest == known.get(rel, ("",))[0]
+            except OSError as error:
+                raise InputError(
+                    f"cannot read file: {error.strerror or error}",
+                    path=rel,
+                    hint="check that the file exists and is readable",
+                ) from None
             others.update(f"{rel} {digest}\n".encode())
             yield rel, digest, stamp
         same = same and seen == set(known)

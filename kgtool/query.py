@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kgtool.errors import NotFoundError, QueryError
 from kgtool.project import NAMESPACES, Project
 from kgtool.results import QueryResult
+from kgtool.terms import expand_iri, iri_term
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -171,25 +172,12 @@ def package_query(name: str) -> NamedQuery:
 
 
 # Parameter values -----------------------------------------------------------
-def expand_iri(value: str) -> str | None:
-    """A full IRI from ``<iri>``, ``http(s)://…``, ``urn:…`` or a known CURIE; else None."""
-    value = value.strip()
-    if value.startswith("<") and value.endswith(">"):
-        return value[1:-1]
-    if re.match(r"^(https?|urn|file):", value):
-        return value
-    prefix, sep, local = value.partition(":")
-    if sep and prefix in NAMESPACES and re.fullmatch(r"[\w.\-/#%]*", local):
-        return NAMESPACES[prefix] + local
-    return None
-
-
 def to_term(param: Parameter, value: str, resolver: Any = None) -> ox.NamedNode | ox.Literal:
     """A parameter's text as an RDF term of its declared type, or a QueryError."""
     import pyoxigraph as ox
 
     if param.type == "iri":
-        iri = expand_iri(value)
+        iri = expand_iri(value, what=f"parameter '{param.name}'")
         if iri is None and resolver is not None:
             iri = resolver(value)
         if iri is None:
@@ -199,12 +187,7 @@ def to_term(param: Parameter, value: str, resolver: Any = None) -> ox.NamedNode 
             )
         if re.search(r"[\s<>\"{}|^`\\]", iri):
             raise QueryError(f"parameter '{param.name}': {iri!r} is not a valid IRI")
-        try:
-            return ox.NamedNode(iri)
-        except ValueError as error:
-            raise QueryError(
-                f"parameter '{param.name}': {iri!r} is not a valid IRI ({error})"
-            ) from None
+        return iri_term(iri, what=f"parameter '{param.name}'")
     pattern = _LEXICAL.get(param.type)
     if pattern and not re.fullmatch(pattern, value.strip()):
         raise QueryError(f"parameter '{param.name}' expects a {param.type}; got {value!r}")

@@ -234,3 +234,159 @@ def test_validation_error_leaves_dist_as_it_was_and_no_staging(
     monkeypatch.undo()
     assert _build(project_copy) == 0  # and the next build writes the edit
     assert b"DPRK" in (project_copy.dist_dir / "graph.ttl").read_bytes()
+
+
+# Integrity of inputs and outputs ---------------------------------------------------
+SOURCE_TXT = "graph/sources/koreatimes-2014-07-27-rare-earth-exports.txt"
+
+TEXT_EDITS = {
+    "crlf": lambda data: data.replace(b"\n", b"\r\n"),
+    "lone-cr": lambda data: data.replace(b"\n", b"\r", 1),
+    "bom": lambda data: b"\xef\xbb\xbf" + data,
+    "one-byte": lambda data: data[:100] + bytes([data[100] ^ 0x20]) + data[101:],
+}
+
+
+@pytest.mark.parametrize("change", TEXT_EDITS, ids=list(TEXT_EDITS))
+def test_any_byte_change_of_a_source_text_fails_the_incremental_build(
+    project_copy: Project, change: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _build(project_copy) == 0
+    before = _digests(project_copy.dist_dir)
+    path = project_copy.root / SOURCE_TXT
+    path.write_bytes(TEXT_EDITS[change](path.read_bytes()))
+    capsys.readouterr()
+    assert _build(project_copy) == 1
+    out = capsys.readouterr().out
+    assert "has changed: its sha256 is" in out
+    assert _digests(project_copy.dist_dir) == before
+
+
+def _literals(data: bytes, fmt: Any) -> set[tuple[str, str, str | None]]:
+    import pyoxigraph as ox
+
+    return {
+        (term.value, term.datatype.value, term.language)
+        for quad in ox.parse(data, format=fmt)
+        for term in (quad.object,)
+        if isinstance(term, ox.Literal)
+    }
+
+
+def test_dist_keeps_every_literal_as_written(project_copy: Project) -> None:
+    import pyoxigraph as ox
+
+    extra = project_copy.graph_dir / "literals.ttl"
+    extra.write_text(
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "<https://w3id.org/kgtool/entity/x> <https://w3id.org/kgtool/ontology#n>"
+        ' "0100"^^xsd:integer, 1.50, "-3"^^xsd:negativeInteger,'
+        ' "196"^^xsd:nonNegativeInteger, 1.0E0, "100"^^xsd:integer .\n',
+        encoding="utf-8",
+    )
+    assert _build(project_copy) == 0
+    written: set[tuple[str, str, str | None]] = set()
+    for path in project_copy.rdf_files():
+        fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
+        written |= _literals(path.read_bytes(), fmt)
+    assert ("0100", "http://www.w3.org/2001/XMLSchema#integer", None) in written
+    trig = _literals((project_copy.dist_dir / "kgtool.trig").read_bytes(), ox.RdfFormat.TRIG)
+    assert written - trig == set()
+    for name, selection in (("graph.ttl", "graph/"), ("ontology.ttl", "ontology/")):
+        exported = _literals((project_copy.dist_dir / name).read_bytes(), ox.RdfFormat.TURTLE)
+        for path in project_copy.rdf_files():
+            if project_copy.relative(path).startswith(selection):
+                fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
+                assert _literals(path.read_bytes(), fmt) <= exported, path
+    with open_store(project_copy, refresh=False) as kgstore:  # queries see the values
+        nq = export(kgstore, "nq")
+    assert b'"0100"^^<http://www.w3.org/2001/XMLSchema#integer>' in nq
+
+
+def test_two_files_for_one_graph_are_an_error_naming_both(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claims = project_copy.graph_dir / "claims"
+    (claims / "y.ttl").write_text("", encoding="utf-8")
+    (claims / "y.nt").write_text(
+        '<https://w3id.org/kgtool/entity/y> <http://www.w3.org/2000/01/rdf-schema#label> "y" .\n',
+        encoding="utf-8",
+    )
+    assert _build(project_copy) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "graph/claims/y.nt" in err[0] and "graph/claims/y.ttl" in err[0]
+    assert not project_copy.dist_dir.exists()
+
+
+def test_a_source_text_and_an_rdf_file_for_one_graph_are_an_error(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A text's graph is named from its path too: its text would replace the file's
+    statements in the store."""
+    text = project_copy.root / "graph/sources/koreatimes-2014-07-27-rare-earth-exports.txt"
+    text.with_suffix(".ttl").write_text(
+        '<https://w3id.org/kgtool/entity/y> <http://www.w3.org/2000/01/rdf-schema#label> "y" .\n',
+        encoding="utf-8",
+    )
+    assert _build(project_copy) == 2
+    err = capsys.readouterr().err.strip()
+    assert "koreatimes-2014-07-27-rare-earth-exports.ttl" in err
+    assert "koreatimes-2014-07-27-rare-earth-exports.txt" in err
+
+
+def test_an_exact_copy_of_a_claims_file_warns(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    claims = sorted((project_copy.graph_dir / "claims").iterdir())[0]
+    (claims.parent / "copy.ttl").write_bytes(claims.read_bytes())
+    code = main(["--project", str(project_copy.root), "--store", str(project_copy.store_path),
+                 "build"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    (warning,) = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert "graph/claims/copy.ttl" in warning and f"graph/claims/{claims.name}" in warning
+    assert "exact copy" in warning
+
+
+def test_relative_iris_are_refused(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project_copy.graph_dir / "relative.ttl").write_text(
+        '<thing> <http://www.w3.org/2000/01/rdf-schema#label> "x" .\n', encoding="utf-8"
+    )
+    assert _build(project_copy) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: graph/relative.ttl:1:")
+    assert "relative IRIs are refused" in err[0]
+
+
+def test_dist_does_not_depend_on_where_the_project_lives(make_project: Any) -> None:
+    first = make_project("a")
+    second = make_project("somewhere-else")
+    assert _build(first) == 0 and _build(second) == 0
+    assert _digests(first.dist_dir) == _digests(second.dist_dir)
+
+
+def test_a_warm_build_says_dist_is_up_to_date_and_nothing_else(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--project", str(project_copy.root), "--store", str(project_copy.store_path), "build"]
+    assert main(argv) == 0
+    assert "wrote dist/kgtool.trig" in capsys.readouterr().err
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "dist/ is up to date" in captured.err
+    assert "wrote" not in captured.err
+    assert "(unchanged)" in captured.out
+
+
+def test_build_force_validates_every_node(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--project", str(project_copy.root), "--store", str(project_copy.store_path), "build"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main([*argv, "--force"]) == 0
+    err = capsys.readouterr().err
+    assert "validating everything with sparql" in err
+    assert "nothing changed since the last validation" not in err

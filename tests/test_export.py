@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 import threading
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -11,6 +14,7 @@ import pytest
 
 import kgtool.export as export_module
 from kgtool.build import build
+from kgtool.cli import main
 from kgtool.errors import InputError
 from kgtool.export import (
     DIST_FILES,
@@ -178,3 +182,48 @@ def test_cancelled_staging_leaves_no_folder(project_copy: Project) -> None:
         stage_dist(kgstore, dist, cancel=cancel)
     assert not dist.with_name("dist.new").exists()
     _assert_dist_is_the_export(project_copy)  # still the last build's files
+
+
+# Literals as written ------------------------------------------------------------
+W3C_TURTLE = Path(__file__).resolve().parent / "w3c" / "turtle"
+W3C_CASES = sorted(path.stem for path in W3C_TURTLE.glob("*.ttl"))
+
+
+def test_w3c_turtle_literals_round_trip_through_dist_and_export(project_copy: Project) -> None:
+    """Each W3C evaluation case's result triples are in dist/ and the exports, exactly."""
+    assert len(W3C_CASES) == 9
+    folder = project_copy.graph_dir / "w3c"
+    folder.mkdir()
+    for name in W3C_CASES:
+        shutil.copy(W3C_TURTLE / f"{name}.ttl", folder / f"{name}.ttl")
+    assert main(["--project", str(project_copy.root), "--store", str(project_copy.store_path),
+                 "-q", "build"]) == 0  # fmt: skip
+    trig = set(ox.parse((project_copy.dist_dir / "kgtool.trig").read_bytes(),
+                        format=ox.RdfFormat.TRIG))  # fmt: skip
+    with open_store(project_copy, refresh=False) as kgstore:
+        nquads = set(ox.parse(export(kgstore, "nq"), format=ox.RdfFormat.N_QUADS))
+        ntriples = set(ox.parse(export(kgstore, "nt"), format=ox.RdfFormat.N_TRIPLES))
+    for name in W3C_CASES:
+        graph = ox.NamedNode(project_copy.graph_iri(folder / f"{name}.ttl"))
+        expected = list(
+            ox.parse(path=str(W3C_TURTLE / f"{name}.nt"), format=ox.RdfFormat.N_TRIPLES)
+        )
+        assert expected, name
+        for triple in expected:
+            quad = ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+            assert quad in trig, (name, str(triple))
+            assert quad in nquads, (name, str(triple))
+            assert ox.Quad(triple.subject, triple.predicate, triple.object) in ntriples, name
+
+
+def test_a_dist_moved_aside_by_a_killed_build_is_put_back(project_copy: Project) -> None:
+    argv = ["--project", str(project_copy.root), "--store", str(project_copy.store_path), "-q"]
+    assert main([*argv, "build"]) == 0
+    dist = project_copy.dist_dir
+    good = {p.name: p.read_bytes() for p in dist.iterdir()}
+    os.replace(dist, dist.with_name("dist.old"))  # killed right after moving it aside
+    text = project_copy.graph_dir / "sources" / "koreatimes-2014-07-27-rare-earth-exports.txt"
+    text.write_bytes(text.read_bytes() + b"!")  # the next build does not conform
+    assert main([*argv, "build"]) == 1
+    assert {p.name: p.read_bytes() for p in dist.iterdir()} == good  # the last good build
+    assert not dist.with_name("dist.old").exists()

@@ -15,6 +15,9 @@ import pytest
 
 import kgtool.project as project_module
 import kgtool.store as store_module
+import kgtool.store.database as database_module
+import kgtool.store.parsing as parsing_module
+import kgtool.store.refresh as refresh_module
 from kgtool.authoring.compile import compile_file
 from kgtool.errors import InputError, StoreError
 from kgtool.project import NAMESPACES, Project
@@ -49,13 +52,13 @@ def built(project_copy: Project) -> Project:
 def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the store parses from now on (the real loader still runs)."""
     calls: list[str] = []
-    real = store_module.load_file
+    real = parsing_module.parse_file
 
-    def counting(store: ox.Store, project: Project, path: Path, *, bulk: bool) -> None:
+    def counting(project: Project, path: Path) -> bytes:
         calls.append(project.relative(path))
-        real(store, project, path, bulk=bulk)
+        return real(project, path)
 
-    monkeypatch.setattr(store_module, "load_file", counting)
+    monkeypatch.setattr(parsing_module, "parse_file", counting)
     return calls
 
 
@@ -64,8 +67,14 @@ def manifest(project: Project) -> dict:
 
 
 def content(record: dict) -> dict:
-    """A manifest without its stat stamps, which settle on their own a second after a write."""
-    return {key: value for key, value in record.items() if key != "stamps"}
+    """A manifest without its stat stamps, which settle on their own a second after a write,
+    and without the name of its database generation, which every rebuild renews."""
+    return {key: value for key, value in record.items() if key not in {"stamps", "database"}}
+
+
+def database_of(project: Project) -> Path:
+    """The folder of the store's published database generation."""
+    return project.store_path / manifest(project)["database"]
 
 
 def claim_count(kgstore: store_module.KgStore) -> int:
@@ -127,13 +136,13 @@ def test_small_edit_is_patched_into_the_same_store_a_fresh_build_gives(
     built: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     patched: list[bool] = []
-    real = store_module._patch_graph
+    real = database_module.patch_graph
 
     def spying(*args: object) -> bool:
         patched.append(real(*args))  # type: ignore[arg-type]
         return patched[-1]
 
-    monkeypatch.setattr(store_module, "_patch_graph", spying)
+    monkeypatch.setattr(database_module, "patch_graph", spying)
     path = built.root / ENTITIES
     path.write_text(
         path.read_text(encoding="utf-8").replace(PREF_LABEL, DPRK_LABEL, 1), encoding="utf-8"
@@ -237,7 +246,7 @@ def _has_blank(triple: ox.Triple) -> bool:
 
 # Damage ------------------------------------------------------------------------------
 def _garbage_database(project: Project) -> None:
-    for file in (project.store_path / "oxigraph").iterdir():
+    for file in database_of(project).iterdir():
         if file.is_file() and file.name != "LOCK":
             size = max(file.stat().st_size, 64)
             with file.open("r+b") as handle:
@@ -263,7 +272,7 @@ def _truncated_manifest(project: Project) -> None:
 def _deleted_database(project: Project) -> None:
     import shutil
 
-    shutil.rmtree(project.store_path / "oxigraph")
+    shutil.rmtree(database_of(project))
 
 
 DAMAGE: dict[str, Callable[[Project], None]] = {
@@ -294,7 +303,7 @@ def test_damaged_store_is_detected_and_rebuilt(built: Project, damage: str) -> N
     assert content(manifest(built)) == content(good)
 
 
-def test_update_interrupted_part_way_is_rebuilt(
+def test_update_interrupted_part_way_leaves_the_published_store(
     built: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     good = manifest(built)
@@ -304,39 +313,42 @@ def test_update_interrupted_part_way_is_rebuilt(
     )
 
     def crash(*_: object) -> None:
-        raise KeyboardInterrupt  # as if the process died between marker and manifest
+        raise KeyboardInterrupt  # as if the process died while patching the copy
 
-    monkeypatch.setattr(store_module, "_replace_graphs", crash)
+    monkeypatch.setattr(refresh_module, "replace_graphs", crash)
     with pytest.raises(KeyboardInterrupt):
         refresh_store(built)
     monkeypatch.undo()
-    with pytest.raises(StoreError, match="being updated, or its last update did not finish"):
-        open_store(built, refresh=False)
+    assert manifest(built) == good
+    with open_store(built, refresh=False) as kgstore:  # the last build, untouched
+        assert len(kgstore) == good["quads"]
+    generations = sorted(p.name for p in built.store_path.glob("oxigraph-*") if p.is_dir())
+    assert generations == [good["database"]]  # the half-made copy is gone
 
-    messages: list[str] = []
-    kgstore, stats = refresh_store(built, progress=messages.append)
+    kgstore, stats = refresh_store(built)
     with kgstore:
-        assert stats.action == "built"
-        assert "the last update of the store did not finish: rebuilding" in messages
+        assert stats.action == "updated"
         labels = {q.object.value for q in kgstore.store.quads_for_pattern(None, None, None)
                   if isinstance(q.object, ox.Literal)}  # fmt: skip
         assert "DPRK" in labels
     assert manifest(built)["quads"] == good["quads"] + 1  # the old label kept as an alt label
 
 
-def test_leftovers_of_killed_builds_are_removed(built: Project) -> None:
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()  # reaped: its pid names no process now
-    parent, name = built.store_path.parent, built.store_path.name
-    stale = [parent / f"{name}.new-{dead.pid}-x1y2", parent / f"{name}.old-{dead.pid}"]
-    live = parent / f"{name}.new-{os.getpid()}-busy"  # a build still running
-    for folder in [*stale, live]:
-        (folder / "oxigraph").mkdir(parents=True)
-        (folder / "oxigraph" / "000001.sst").write_bytes(b"x" * 1000)
-
+def test_generations_left_by_killed_builds_are_removed(built: Project) -> None:
+    left = built.store_path / "oxigraph-99"  # a build killed before publishing it
+    (left).mkdir()
+    (left / "000001.sst").write_bytes(b"x" * 1000)
+    reader = open_store(built, refresh=False)  # holds the published generation
+    held = built.store_path / reader.database
+    with reader:
+        kgstore, _ = build_store(built)
+        kgstore.close()
+        assert not left.exists()
+        assert held.is_dir()  # still read: kept
+        assert manifest(built)["database"] == "oxigraph-100"
+        assert claim_count(reader) == claim_count(open_store(built, refresh=False)) > 0
     build_store(built)[0].close()
-    assert not any(folder.exists() for folder in stale)
-    assert live.is_dir()
+    assert not held.exists()  # released: removed by the next build
 
 
 def test_syntax_error_keeps_the_previous_store(built: Project) -> None:
@@ -358,7 +370,7 @@ def test_syntax_error_keeps_the_previous_store(built: Project) -> None:
     with pytest.raises(InputError, match=r"^graph/entities\.ttl:6:"):
         build_store(built)  # a full rebuild fails the same way ...
     assert content(manifest(built)) == content(good)  # ... and swaps nothing in
-    assert not list(built.store_path.parent.glob("store.new-*"))
+    assert [p.name for p in built.store_path.glob("oxigraph-*") if p.is_dir()] == [good["database"]]
 
 
 def test_many_read_only_handles(built: Project) -> None:
@@ -370,8 +382,9 @@ def test_many_read_only_handles(built: Project) -> None:
 
 LOCK_HOLDER = textwrap.dedent(
     """
-    import sys, pyoxigraph
-    store = pyoxigraph.Store(sys.argv[1])
+    import fcntl, sys
+    handle = open(sys.argv[1], "ab")
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
     print("locked", flush=True)
     sys.stdin.read()
     """
@@ -379,9 +392,8 @@ LOCK_HOLDER = textwrap.dedent(
 
 
 def test_lock_held_by_another_writer_is_a_clear_error(built: Project) -> None:
-    database = built.store_path / "oxigraph"
     holder = subprocess.Popen(
-        [sys.executable, "-c", LOCK_HOLDER, str(database)],
+        [sys.executable, "-c", LOCK_HOLDER, str(built.store_path / "write.lock")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -390,20 +402,42 @@ def test_lock_held_by_another_writer_is_a_clear_error(built: Project) -> None:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         good = manifest(built)
         with pytest.raises(StoreError, match="in use by another process"):
-            refresh_store(built)
-        with pytest.raises(StoreError, match="in use by another process"):
             build_store(built)
+        path = built.root / ENTITIES
+        path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        with pytest.raises(StoreError, match="in use by another process"):
+            refresh_store(built)
         assert content(manifest(built)) == content(good)  # not rebuilt
-        with open_store(built, refresh=False) as reader:  # readers take no lock
+        messages: list[str] = []
+        with open_store(built, progress=messages.append) as reader:  # readers are not blocked
             assert len(reader) == good["quads"]
+        assert messages == ["another process is updating the store: reading the last build"]
     finally:
         holder.communicate("", timeout=30)
 
 
-def test_same_process_handle_is_named(built: Project) -> None:
+def test_handles_in_one_process_do_not_block_a_refresh(built: Project) -> None:
     kgstore, _ = refresh_store(built)
-    with kgstore, pytest.raises(StoreError, match="already open in this process"):
-        refresh_store(built)
+    path = built.root / ENTITIES
+    path.write_text(path.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    with kgstore:
+        again, stats = refresh_store(built)
+        with again:
+            assert stats.action == "updated"
+            assert claim_count(again) == claim_count(kgstore) > 0
+
+
+def test_store_files_written_by_every_command_are_its_own(built: Project) -> None:
+    """After build, validate and a killed writer's leftovers, the folder is still ours."""
+    from kgtool.build import build
+    from kgtool.shacl import PLAN_NAME
+    from kgtool.store.layout import OWN_FILES
+
+    assert PLAN_NAME in OWN_FILES  # the validator's plan is one of the store's files
+    build(built).store.close()
+    for name in ("manifest.json.tmp", "report.json.tmp", f"{PLAN_NAME}.tmp-123-456"):
+        (built.store_path / name).write_bytes(b"torn")
+    build_store(built)[0].close()  # --force: no "not a kgtool store"
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_store(project_copy: Project) -> None:
@@ -445,3 +479,23 @@ def test_unprojected_parameters_are_bound_by_values_up_front(project_copy: Proje
         "SELECT * WHERE { ?s <http://e/p> ?o }", substitutions={ox.Variable("o"): value}
     )
     assert len(list(rows)) == 1  # SELECT *: planned with the substitution, as before
+
+
+def test_a_following_handle_reads_each_new_build(built: Project) -> None:
+    """What ``kgtool serve`` does: a read-only handle switches to the next generation."""
+    reader = open_store(built, refresh=False)
+    reader.follow = True
+    with reader:
+        first = reader.database
+        before = claim_count(reader)
+        path = built.root / ENTITIES
+        added = f"\n<{NAMESPACES['ent']}followed> a <{NAMESPACES['kg']}Claim> .\n"
+        path.write_text(path.read_text(encoding="utf-8") + added, encoding="utf-8")
+        refresh_store(built)[0].close()
+        assert claim_count(reader) == before + 1  # the new build, without reopening
+        assert reader.database != first
+        build_store(built)[0].close()
+        assert claim_count(reader) == before + 1
+        assert (built.store_path / first).is_dir()  # still held: a thread may read it
+        build_store(built)[0].close()  # after the reader's second switch
+        assert not (built.store_path / first).exists()

@@ -191,7 +191,7 @@ def load_context(project: Project) -> Context:
 def _read(project: Project) -> Context:
     import pyoxigraph as ox
 
-    from kgtool.store import parse_error
+    from kgtool.errors import parse_error
 
     quads: list[ox.Quad] = []
     for path in context_files(project):  # read here, not into the store: a scratch copy

@@ -47,6 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (OSError, MemoryError, RecursionError) as error:  # the last resort: one line
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        where = getattr(error, "filename", None)
+        click.echo(f"error: {where + ': ' if where else ''}{reason}", err=True)
+        return 2
     return 0
 
 

@@ -40,16 +40,24 @@ def build(state: State, force: bool, engine: str) -> None:
     1. Bad input (a syntax error, a missing file) exits 2 with the file and line.
     """
     from kgtool.build import build as run_build
+    from kgtool.build import missing_source_error
     from kgtool.results import compact_iri
 
     outcome = run_build(state.project, force=force, engine=engine, progress=state.progress)
     state.close_later(outcome.store)
     if not outcome.report.conforms:
         click.echo(outcome.report.to_text(compact_iri))
+        missing = missing_source_error(outcome.report)
+        if missing is not None:
+            raise missing
         raise ValidationFailed("the graph does not conform to its shapes; dist/ was not written")
-    for path in outcome.written:
-        state.progress(f"wrote {state.project.relative(path)}")
-    click.echo(f"built: {outcome.stats.quads} quads, valid, {len(outcome.written)} files in dist/")
+    if outcome.dist_changed:
+        for path in outcome.written:
+            state.progress(f"wrote {state.project.relative(path)}")
+    files = f"{len(outcome.written)} files in dist/"
+    if outcome.written and not outcome.dist_changed:
+        files += " (unchanged)"
+    click.echo(f"built: {outcome.stats.quads} quads, valid, {files}")
 
 
 @cli.command()
@@ -79,13 +87,18 @@ def validate(state: State, fmt: str, engine: str, endpoint: str | None) -> None:
     if endpoint:
         report = run_validate(state.executor(endpoint), engine=engine, project=state.project)
     else:
-        from kgtool.store import refresh_store
+        from kgtool.store import open_store
 
-        kgstore, _ = refresh_store(state.project, progress=state.progress)
+        kgstore = open_store(state.project, progress=state.progress)
         state.close_later(kgstore)
         report = run_validate(kgstore, engine=engine)
     click.echo(report.to_json() if fmt == "json" else report.to_text(compact_iri))
     if not report.conforms:
+        from kgtool.build import missing_source_error
+
+        missing = missing_source_error(report)
+        if missing is not None:
+            raise missing
         sys.exit(1)
 
 

@@ -132,6 +132,8 @@ def serve(
     from kgtool.server.app import create_app
 
     executor = state.executor(endpoint)
+    if getattr(executor, "kgstore", None) is not None:
+        executor.kgstore.follow = True  # answer from each new build without a restart
     project = None
     try:
         project = state.project

@@ -129,6 +129,7 @@ def _worker_main(root: str, store_path: str, conn: Any) -> None:
     from kgtool.store import open_store
 
     kgstore = open_store(Project(Path(root), Path(store_path)), refresh=False)
+    kgstore.follow = True  # a build publishes a new generation: answer from it
     conn.send(("ready", None))
     while True:
         try:

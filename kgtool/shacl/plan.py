@@ -13,9 +13,7 @@ from kgtool.shacl.checks import ShapePlan
 from kgtool.shacl.compile import compile_plan
 from kgtool.shacl.shapes import RDFS
 from kgtool.shacl.source import Source
-
-#: where :func:`cached_plan` keeps the compiled plan, beside the store
-PLAN_NAME = "shacl-plan.pickle"
+from kgtool.store.layout import PLAN_NAME  # one of the store's own files, listed there
 
 #: the modules outside this package whose code shapes a compiled plan
 PLAN_MODULES = ("errors.py", "limits.py", "project.py", "report.py", "sparql_text.py")
