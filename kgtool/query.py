@@ -263,6 +263,21 @@ class LocalExecutor:
             raise QueryError(f"{self.origin}: query failed: {error}") from None
 
 
+def executor_for(target: Any, **options: Any) -> Executor:
+    """What runs queries on ``target``: a server URL, an executor, or an embedded store.
+
+    A URL becomes a :class:`kgtool.remote.Endpoint` (``options`` are its own);
+    anything with ``execute`` is used as it is; a store gets a :class:`LocalExecutor`.
+    """
+    if isinstance(target, str):
+        from kgtool.remote import connect
+
+        return connect(target, **options)
+    if hasattr(target, "execute"):
+        return target  # type: ignore[no-any-return]
+    return LocalExecutor(target)
+
+
 def label_resolver(executor: Executor) -> Any:
     """A function from a label ("North Korea", case-insensitive) to an entity IRI."""
 
@@ -322,6 +337,7 @@ __all__ = [
     "NotFoundError",
     "Parameter",
     "bind_parameters",
+    "executor_for",
     "find_query",
     "list_queries",
     "run",

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
@@ -43,6 +44,8 @@ from kgtool.store import KgStore
 pytestmark = pytest.mark.server
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+#: the dataset given to endpoints in front of recording servers (no discovery request)
+KNOWN = [GRAPH_BASE + "graph/entities", GRAPH_BASE + "ontology/kgtool"]
 ASK_JSON = json.dumps({"head": {}, "boolean": True}).encode()
 
 
@@ -367,13 +370,16 @@ def test_bearer_token_and_form_post(
     url, handler = recorder
     monkeypatch.setenv("KGTOOL_ENDPOINT_TOKEN", "s3cret-token")
     monkeypatch.setenv("KGTOOL_ENDPOINT_USER", "ignored-when-a-token-is-set")
-    assert Endpoint(url).execute("ASK { ?s kg:states ?f }", {}).boolean is True
+    assert Endpoint(url, graphs=KNOWN).execute("ASK { ?s kg:states ?f }", {}).boolean is True
     request = handler.seen[0]
     assert request["method"] == "POST"
     assert request["headers"]["Authorization"] == "Bearer s3cret-token"
     assert request["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
     assert request["headers"]["Accept"] == "application/sparql-results+json"
     assert request["body"].startswith("query=PREFIX+kg%3A")
+    for graph in KNOWN:  # the dataset is named: servers without a union default graph
+        for field in ("default-graph-uri", "named-graph-uri"):
+            assert f"{field}={quote(graph, safe='')}" in request["body"]
 
 
 def test_basic_auth_from_env(
@@ -385,7 +391,7 @@ def test_basic_auth_from_env(
     monkeypatch.delenv("KGTOOL_ENDPOINT_TOKEN", raising=False)
     monkeypatch.setenv("KGTOOL_ENDPOINT_USER", "analyst")
     monkeypatch.setenv("KGTOOL_ENDPOINT_PASSWORD", "pa:ss")
-    Endpoint(url).execute("ASK {}", {})
+    Endpoint(url, graphs=KNOWN).execute("ASK {}", {})
     expected = "Basic " + base64.b64encode(b"analyst:pa:ss").decode()
     assert handler.seen[0]["headers"]["Authorization"] == expected
 
@@ -396,7 +402,7 @@ def test_no_credentials_no_header(
     url, handler = recorder
     for name in ("KGTOOL_ENDPOINT_TOKEN", "KGTOOL_ENDPOINT_USER", "KGTOOL_ENDPOINT_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
-    Endpoint(url).execute("ASK {}", {})
+    Endpoint(url, graphs=KNOWN).execute("ASK {}", {})
     assert "Authorization" not in handler.seen[0]["headers"]
 
 
@@ -404,7 +410,7 @@ def test_retries_5xx_with_backoff(recorder: tuple[str, type[Recorder]]) -> None:
     url, handler = recorder
     handler.script[:] = [(503, 0.0), (502, 0.0)]
     started = time.monotonic()
-    assert Endpoint(url, retries=3, backoff=0.2).execute("ASK {}", {}).boolean is True
+    assert Endpoint(url, graphs=KNOWN, retries=3, backoff=0.2).execute("ASK {}", {}).boolean is True
     assert len(handler.seen) == 3
     assert time.monotonic() - started >= 0.2 + 0.4  # 0.2 s, then 0.4 s
 
@@ -413,7 +419,7 @@ def test_4xx_is_one_line_with_the_server_message(recorder: tuple[str, type[Recor
     url, handler = recorder
     handler.script[:] = [(400, 0.0)]
     with pytest.raises(RemoteError) as caught:
-        Endpoint(url, retries=3).execute("ASK {}", {})
+        Endpoint(url, graphs=KNOWN, retries=3).execute("ASK {}", {})
     assert len(handler.seen) == 1  # a refusal is not retried
     message = str(caught.value)
     assert "400" in message and "Query refused: syntax error at 1:5" in message
@@ -425,7 +431,7 @@ def test_query_timeout_is_honoured(recorder: tuple[str, type[Recorder]]) -> None
     handler.script[:] = [(200, 3.0)]
     started = time.monotonic()
     with pytest.raises(RemoteError, match=r"did not answer within 0\.5 s"):
-        Endpoint(url, timeout=0.5, retries=3).execute("ASK {}", {})
+        Endpoint(url, graphs=KNOWN, timeout=0.5, retries=3).execute("ASK {}", {})
     assert time.monotonic() - started < 2.5
     assert len(handler.seen) == 1  # a slow query is not re-sent
 
