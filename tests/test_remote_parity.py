@@ -32,32 +32,6 @@ SERVERS = ("oxigraph-union", "oxigraph-plain", "virtuoso")
 VIRTUOSO_LOGIN = {"KGTOOL_ENDPOINT_USER": "dba", "KGTOOL_ENDPOINT_PASSWORD": "dba"}
 
 
-#: named queries whose rewriting for Virtuoso is not done yet: expected to fail there (strict)
-VIRTUOSO_DIFFERS = {
-    "annual-export-volume",
-    "entity-claims",
-    "first-export",
-    "monthly-exports",
-    "quantities",
-    "speech-acts",
-    "trade-flows",
-    "network-entities",
-    "network-entity-links",
-    "network-provenance",
-    "web-search",
-}
-#: why targets and networks that read those queries
-VIRTUOSO_DIFFERS_TOO = {"ent:north-korea", "Choi Kyung-soo", "entities", "provenance"}
-
-
-def known_difference(request: pytest.FixtureRequest, name: str) -> None:
-    """Mark a comparison on Virtuoso that is known to differ as an expected failure."""
-    if request.node.callspec.params.get("loaded") == "virtuoso" and (
-        name in VIRTUOSO_DIFFERS or name in VIRTUOSO_DIFFERS_TOO
-    ):
-        request.applymarker(pytest.mark.xfail(reason="not yet rewritten for Virtuoso", strict=True))
-
-
 def started(kind: str, folder: Path) -> tuple[str, OxigraphServer | None]:
     """The query URL of a running server of ``kind``, and the process if started here."""
     if kind == "virtuoso":
@@ -114,9 +88,7 @@ def test_every_named_query_gives_the_same_rows(
     shipped_project: Project,
     query: NamedQuery,
     params: dict[str, str],
-    request: pytest.FixtureRequest,
 ) -> None:
-    known_difference(request, query.name)
     joined = concatenations(query.text)
     expected = as_strings(
         run(query, params, executor=LocalExecutor(shipped_store), project=shipped_project), joined
@@ -146,9 +118,8 @@ def test_named_queries_find_something(shipped_store: KgStore, shipped_project: P
     ],
 )
 def test_why_gives_the_same_explanation(
-    loaded: Endpoint, shipped_store: KgStore, target: str, request: pytest.FixtureRequest
+    loaded: Endpoint, shipped_store: KgStore, target: str
 ) -> None:
-    known_difference(request, target)
     try:
         expected = render_json(explain(target, LocalExecutor(shipped_store)))
     except Exception as error:  # a target kind that why does not explain: the same error
@@ -177,10 +148,7 @@ def graph_data(graph: Any) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_networks_are_the_same(
-    loaded: Endpoint, shipped_store: KgStore, kind: str, request: pytest.FixtureRequest
-) -> None:
-    known_difference(request, kind)
+def test_networks_are_the_same(loaded: Endpoint, shipped_store: KgStore, kind: str) -> None:
     nodes, edges = graph_data(build(kind, LocalExecutor(shipped_store)))
     assert graph_data(build(kind, loaded)) == (nodes, edges)
     assert nodes and edges
