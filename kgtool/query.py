@@ -254,9 +254,17 @@ class LocalExecutor:
         import pyoxigraph as ox
 
         substitutions = {ox.Variable(name): term for name, term in bindings.items()}
-        try:
+
+        def answer() -> QueryResult:
             raw = self.kgstore.query(sparql, substitutions=substitutions or None)
             return QueryResult.from_pyoxigraph(raw)
+
+        try:
+            if _calls_a_service(sparql):  # an HTTP wait pyoxigraph does not bound
+                from kgtool.remote.http import default_timeout, within
+
+                return within(default_timeout(), answer, f"{self.origin}: a SERVICE")  # type: ignore[no-any-return]
+            return answer()
         except SyntaxError as error:
             raise syntax_error(error, self.origin) from None
         except OSError as error:
@@ -276,6 +284,15 @@ def executor_for(target: Any, **options: Any) -> Executor:
     if hasattr(target, "execute"):
         return target  # type: ignore[no-any-return]
     return LocalExecutor(target)
+
+
+def _calls_a_service(sparql: str) -> bool:
+    from kgtool.sparql_text import tokens
+
+    try:
+        return any(token.is_word("SERVICE") for token in tokens(sparql))
+    except QueryError:  # not even tokens: pyoxigraph reports the syntax error
+        return False
 
 
 def label_resolver(executor: Executor) -> Any:

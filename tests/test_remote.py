@@ -293,6 +293,40 @@ def test_4xx_is_one_line_with_the_server_message(recorder: tuple[str, type[Recor
     assert "<" not in message and "\n" not in message
 
 
+def test_500_is_not_retried_and_quotes_the_server(recorder: tuple[str, type[Recorder]]) -> None:
+    """A server's error in the query (Virtuoso's SPARQL compiler errors are 500s) is final."""
+    url, handler = recorder
+    handler.script[:] = [(500, 0.0), (500, 0.0)]
+    with pytest.raises(RemoteError) as caught:
+        Endpoint(url, graphs=KNOWN, retries=3, backoff=0.1).execute("ASK {}", {})
+    assert len(handler.seen) == 1
+    message = str(caught.value)
+    assert "500" in message and "Query refused: syntax error at 1:5" in message
+    assert "is the server running" not in message
+
+
+def test_retries_share_the_timeout(recorder: tuple[str, type[Recorder]]) -> None:
+    """A server that stays unavailable is given up on at the timeout, not after every retry."""
+    url, handler = recorder
+    handler.script[:] = [(503, 0.0)] * 10
+    started = time.monotonic()
+    with pytest.raises(RemoteError, match="503"):
+        Endpoint(url, graphs=KNOWN, timeout=1.0, retries=8, backoff=0.3).execute("ASK {}", {})
+    assert time.monotonic() - started < 1.3  # 0.3 + 0.6 s of back-off; 1.2 s more is not taken
+    assert 2 <= len(handler.seen) < 4
+
+
+def test_the_dataset_is_asked_for_once(recorder: tuple[str, type[Recorder]]) -> None:
+    url, handler = recorder
+    endpoint = Endpoint(url)
+    endpoint.execute("ASK {}", {})
+    endpoint.execute("ASK {}", {})
+    bodies = [request["body"] for request in handler.seen]
+    assert len(bodies) == 3  # the graphs under kgtool's namespace, then the two queries
+    assert "GRAPH+%3Fg" in bodies[0] and quote(GRAPH_BASE, safe="") in bodies[0]
+    assert "default-graph-uri" not in bodies[0]
+
+
 def test_query_timeout_is_honoured(recorder: tuple[str, type[Recorder]]) -> None:
     url, handler = recorder
     handler.script[:] = [(200, 3.0)]

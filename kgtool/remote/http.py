@@ -155,6 +155,36 @@ class _Attempt(threading.Thread):
             self.error = error
 
 
+def within(seconds: float, call: Any, what: str) -> Any:
+    """``call()`` on a daemon thread, or a RemoteError once ``seconds`` have passed.
+
+    For waits kgtool cannot bound otherwise: pyoxigraph's SPARQL ``SERVICE``
+    client has no timeout of its own, and releases the interpreter while it
+    waits, so the caller can stop waiting. The abandoned thread ends with the
+    process.
+    """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as error:  # handed to the waiting thread, without the
+            box["error"] = error.with_traceback(None)  # frames: pyoxigraph objects must
+            # be dropped on the thread that made them
+
+    worker = threading.Thread(target=work, daemon=True, name="kgtool-bounded")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise RemoteError(
+            f"{what} did not answer within {seconds:g} s",
+            hint=f"the remote service may be down; raise the timeout with {TIMEOUT_ENV}",
+        )
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _is_timeout(error: BaseException) -> bool:
     import requests
 
