@@ -249,6 +249,12 @@ def test_bearer_token_and_form_post(
             assert f"{field}={quote(graph, safe='')}" in request["body"]
 
 
+def test_a_query_with_from_keeps_its_own_dataset(recorder: tuple[str, type[Recorder]]) -> None:
+    url, handler = recorder
+    Endpoint(url, graphs=KNOWN).execute("ASK FROM <http://example.org/g> { ?s ?p ?o }", {})
+    assert "default-graph-uri" not in handler.seen[0]["body"]
+
+
 def test_basic_auth_from_env(
     recorder: tuple[str, type[Recorder]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -88,6 +88,13 @@ def store_url_for(query_url: str) -> str | None:
     return None
 
 
+def _names_its_dataset(sparql: str) -> bool:
+    """Whether a query has FROM or FROM NAMED clauses, which the protocol's would override."""
+    from kgtool.sparql_text import tokens
+
+    return any(token.is_word("FROM") for token in tokens(sparql))
+
+
 class Endpoint:
     """A SPARQL 1.1 server: queries, graph uploads and exports over HTTP.
 
@@ -177,7 +184,8 @@ class Endpoint:
         """Run a query on the server (the Executor protocol of :mod:`kgtool.query`).
 
         With ``dataset``, the query reads kgtool's graphs (see the module's
-        text); without, whatever the server's own default dataset is.
+        text), unless it names its own with ``FROM``; without, whatever the
+        server's own default dataset is.
         """
         from kgtool.remote.answers import parse_answer
         from kgtool.sparql_text import query_form
@@ -185,7 +193,7 @@ class Endpoint:
         text = self.prepare(sparql, bindings)
         graph_form = query_form(text) in {"CONSTRUCT", "DESCRIBE"}
         form: dict[str, Any] = {"query": text}
-        if dataset:
+        if dataset and not _names_its_dataset(text):
             graphs = self.dataset()
             if graphs:
                 form["default-graph-uri"] = graphs
