@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from sparql_servers import OxigraphServer, all_queries, as_strings, concatenations
 
+from kgtool.errors import KgtoolError
 from kgtool.export import export as local_export
 from kgtool.network import KINDS, build
 from kgtool.project import Project
 from kgtool.provenance import explain, mentions
 from kgtool.provenance_format import mention_rows, render_json
-from kgtool.query import LocalExecutor, NamedQuery, run
+from kgtool.query import LocalExecutor, NamedQuery, list_queries, run
 from kgtool.remote import Endpoint
 from kgtool.store import KgStore
 
@@ -93,6 +94,46 @@ def test_every_named_query_gives_the_same_rows(
     expected = as_strings(
         run(query, params, executor=LocalExecutor(shipped_store), project=shipped_project), joined
     )
+    answered = as_strings(run(query, params, executor=loaded, project=shipped_project), joined)
+    assert answered == expected
+
+
+#: other values for each parameter type: a broader commodity (minerals, above rare earth
+#: elements and anthracite), another country, a claim, dates before and inside the data
+OTHER_VALUES = {
+    "iri": ("ent:minerals", "ent:china", "clm:kt140727-05"),
+    "date": ("2014-05-31", "1990-01-01"),
+    "string": ("USD", "rare earth"),
+}
+VARIED = [
+    (query, {param.name: value})
+    for query in list_queries(ROOT / "queries")
+    for param in query.parameters
+    for value in OTHER_VALUES.get(param.type, ())
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "params"), VARIED, ids=[f"{q.name}-{next(iter(p.items()))}" for q, p in VARIED]
+)
+def test_named_queries_with_other_parameters_give_the_same_rows(
+    loaded: Endpoint,
+    shipped_store: KgStore,
+    shipped_project: Project,
+    query: NamedQuery,
+    params: dict[str, str],
+) -> None:
+    """One parameter at a time set to another value, the others at their defaults."""
+    joined = concatenations(query.text)
+    try:
+        expected = as_strings(
+            run(query, params, executor=LocalExecutor(shipped_store), project=shipped_project),
+            joined,
+        )
+    except KgtoolError as error:  # a value the parameter refuses: refused on the server too
+        with pytest.raises(type(error)):
+            run(query, params, executor=loaded, project=shipped_project)
+        return
     answered = as_strings(run(query, params, executor=loaded, project=shipped_project), joined)
     assert answered == expected
 
