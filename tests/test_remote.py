@@ -333,6 +333,17 @@ def test_the_dataset_is_asked_for_once(recorder: tuple[str, type[Recorder]]) -> 
     assert "default-graph-uri" not in bodies[0]
 
 
+def test_the_dataset_is_asked_again_when_old(recorder: tuple[str, type[Recorder]]) -> None:
+    """A long-running ``serve --endpoint`` sees graphs pushed after it started."""
+    url, handler = recorder
+    endpoint = Endpoint(url, dataset_seconds=0.0)
+    endpoint.execute("ASK {}", {})
+    time.sleep(0.01)
+    endpoint.execute("ASK {}", {})
+    asked = [r for r in handler.seen if "GRAPH+%3Fg" in r["body"]]
+    assert len(handler.seen) == 4 and len(asked) == 2
+
+
 def test_query_timeout_is_honoured(recorder: tuple[str, type[Recorder]]) -> None:
     url, handler = recorder
     handler.script[:] = [(200, 3.0)]

@@ -82,4 +82,5 @@ def test_a_sparql_error_is_quoted_at_once(virtuoso: str) -> None:
     assert time.monotonic() - started < 2.0  # a retry would have waited 2 s first
     message = str(caught.value)
     assert "500" in message and "SQ186" in message  # Virtuoso's own words
+    assert "SPARQL query:" not in message and "?o21" not in message  # not the query's copy
     assert "is the server running" not in message and "\n" not in message

@@ -115,6 +115,7 @@ class Endpoint:
         retries: int = 3,
         backoff: float = 0.5,
         graphs: list[str] | None = None,
+        dataset_seconds: float = 60.0,
     ) -> None:
         parts = urlsplit(query_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -134,6 +135,10 @@ class Endpoint:
         self.retries = max(0, retries)
         self.backoff = backoff
         self.graphs = graphs
+        #: how long the graphs asked of the server are trusted (a long-running
+        #: ``kgtool serve --endpoint`` sees graphs pushed later); given ones always
+        self.dataset_seconds = dataset_seconds
+        self._asked_at: float | None = None
         self._session: requests.Session | None = None
 
     @classmethod
@@ -214,9 +219,17 @@ class Endpoint:
         return self.execute(sparql, bindings or {}).rows
 
     def dataset(self) -> list[str]:
-        """kgtool's graphs on the server, asked once (what queries name as their dataset)."""
-        if self.graphs is None:
+        """kgtool's graphs on the server (what queries name as their dataset).
+
+        Asked once, then again when the answer is older than ``dataset_seconds``;
+        graphs given to the constructor or sent by :meth:`push` are kept.
+        """
+        stale = (
+            self._asked_at is not None and time.monotonic() - self._asked_at > self.dataset_seconds
+        )
+        if self.graphs is None or stale:
             self.graphs = self.graph_names()
+            self._asked_at = time.monotonic()
         return self.graphs
 
     def graph_names(self, prefix: str = GRAPH_BASE) -> list[str]:
@@ -307,6 +320,7 @@ class Endpoint:
                 self.delete_graph(graph)
                 stats.removed.append(graph)
             self.graphs = sorted(stats.graphs)
+            self._asked_at = None  # known, not asked
         else:
             self.graphs = None  # other graphs may remain: ask the server next time
         stats.seconds = time.perf_counter() - started

@@ -62,6 +62,16 @@ def short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def server_message(text: str) -> str:
+    """A server's error text without the copy of the query some servers append.
+
+    Virtuoso answers ``Virtuoso 42000 Error SQ186: … SPARQL query: <the whole
+    query>``: the user needs the first part, and has the query.
+    """
+    head, marker, _ = text.partition("SPARQL query:")
+    return head if marker and head.strip() else text
+
+
 def redact(url: str) -> str:
     """A URL without any user:password part, for messages."""
     parts = urlsplit(url)
@@ -239,7 +249,7 @@ def request(
                 return response
             problem = (
                 f"{shown} answered {response.status_code} {response.reason}: "
-                f"{short(response.text) or 'no message'}"
+                f"{short(server_message(response.text)) or 'no message'}"
             )
             if response.status_code not in TRANSIENT_STATUSES:
                 raise RemoteError(problem, hint=_hint_for(response.status_code))
