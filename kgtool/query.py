@@ -279,11 +279,19 @@ class LocalExecutor:
         base = base_iri or self.base_iri
         check_query(sparql, self.allowed_services, base_iri=base, prefixes=NAMESPACES)
         substitutions = {ox.Variable(name): term for name, term in bindings.items()}
-        try:
+
+        def answer() -> QueryResult:
             raw = self.kgstore.query(
                 sparql, substitutions=substitutions or None, **query_options(dataset, base)
             )
             return QueryResult.from_pyoxigraph(raw)
+
+        try:
+            if _calls_a_service(sparql):  # an HTTP wait pyoxigraph does not bound
+                from kgtool.remote.http import default_timeout, within
+
+                return within(default_timeout(), answer, f"{self.origin}: a SERVICE")  # type: ignore[no-any-return]
+            return answer()
         except SyntaxError as error:
             raise syntax_error(error, self.origin) from None
         except OSError as error:
@@ -299,6 +307,30 @@ def query_options(dataset: Dataset | None, base_iri: str | None) -> dict[str, An
         options["default_graph"] = dataset.default
         options["named_graphs"] = dataset.named
     return options
+
+
+def executor_for(target: Any, **options: Any) -> Executor:
+    """What runs queries on ``target``: a server URL, an executor, or an embedded store.
+
+    A URL becomes a :class:`kgtool.remote.Endpoint` (``options`` are its own);
+    anything with ``execute`` is used as it is; a store gets a :class:`LocalExecutor`.
+    """
+    if isinstance(target, str):
+        from kgtool.remote import connect
+
+        return connect(target, **options)
+    if hasattr(target, "execute"):
+        return target  # type: ignore[no-any-return]
+    return LocalExecutor(target)
+
+
+def _calls_a_service(sparql: str) -> bool:
+    from kgtool.sparql_text import tokens
+
+    try:
+        return any(token.is_word("SERVICE") for token in tokens(sparql))
+    except QueryError:  # not even tokens: pyoxigraph reports the syntax error
+        return False
 
 
 def label_resolver(executor: Executor) -> Any:
@@ -385,6 +417,7 @@ __all__ = [
     "NotFoundError",
     "Parameter",
     "bind_parameters",
+    "executor_for",
     "find_query",
     "list_queries",
     "run",

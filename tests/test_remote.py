@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
-import requests
+from sparql_servers import OxigraphServer, all_queries, as_strings, concatenations, free_port
 
 from kgtool.cli import main
 from kgtool.errors import RemoteError
@@ -32,7 +28,6 @@ from kgtool.export import export as local_export
 from kgtool.export import serialize
 from kgtool.project import GRAPH_BASE, Project
 from kgtool.query import (
-    PACKAGE_QUERIES,
     LocalExecutor,
     NamedQuery,
     list_queries,
@@ -43,63 +38,9 @@ from kgtool.store import KgStore
 
 pytestmark = pytest.mark.server
 
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+#: the dataset given to endpoints in front of recording servers (no discovery request)
+KNOWN = [GRAPH_BASE + "graph/entities", GRAPH_BASE + "ontology/kgtool"]
 ASK_JSON = json.dumps({"head": {}, "boolean": True}).encode()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OxigraphServer:
-    """One ``oxigraph serve`` process on a folder, restartable on the same data."""
-
-    def __init__(self, location: Path) -> None:
-        self.location = location
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = location.parent / f"{location.name}.log"
-
-    def start(self) -> OxigraphServer:
-        self.process = subprocess.Popen(
-            [
-                str(OXIGRAPH),
-                "serve",
-                "--location",
-                str(self.location),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--union-default-graph",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("ab"),
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                requests.get(self.base + "/query", params={"query": "ASK {}"}, timeout=1)
-                return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        self.stop()
-        log = self.log.read_text(errors="replace")[-500:]
-        raise RuntimeError(f"oxigraph did not start on {self.base}: {log}")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture(scope="session")
@@ -122,77 +63,6 @@ def pushed(server_base: str, shipped_store: KgStore) -> Endpoint:
     endpoint = Endpoint.from_base(server_base, timeout=180)  # some queries take 20 s+
     endpoint.push(shipped_store)
     return endpoint
-
-
-_GROUP_CONCAT = re.compile(
-    r"GROUP_CONCAT\s*\((?:[^()]|\([^()]*\))*?"
-    r"(?:;\s*separator\s*=\s*(\"[^\"]*\"|'[^']*'))?\s*\)\s*AS\s+\?(\w+)",
-    re.I,
-)
-
-
-def concatenations(text: str) -> dict[str, str]:
-    """Variables bound by GROUP_CONCAT, with their separator."""
-    return {m[2]: (m[1][1:-1] if m[1] else " ") for m in _GROUP_CONCAT.finditer(text)}
-
-
-def as_strings(result: Any, concatenated: dict[str, str] | None = None) -> list[list[str]]:
-    """A result as sorted rows of N-Triples term strings, columns in name order.
-
-    SPARQL leaves the order of GROUP_CONCAT's parts to the engine, and two
-    stores may iterate differently, so such values compare as sorted parts.
-    """
-    if result.kind == "ask":
-        return [[str(result.boolean)]]
-    if result.kind == "graph":
-        return sorted([str(t)] for t in result.triples)
-    concatenated = concatenated or {}
-
-    def cell(name: str, term: Any) -> str:
-        if term is None:
-            return ""
-        if name in concatenated and isinstance(term, ox.Literal):
-            parts = sorted(term.value.split(concatenated[name]))
-            return "|".join(parts)
-        return str(term)
-
-    order = sorted(range(len(result.variables)), key=lambda i: result.variables[i])
-    rows = [[cell(result.variables[i], row[i]) for i in order] for row in result.rows]
-    return sorted(rows)
-
-
-#: values for parameters that have no default, so that no query runs unbound
-SAMPLE_VALUES = {
-    "claim": "clm:kt140727-01",
-    "fact": "clm:kt140727-01-fact",
-    "source": "src:koreatimes-2014-07-27-rare-earth-exports",
-    "label": "north korea",
-    "needle": "rare earth",
-    "prefix": GRAPH_BASE + "graph/",
-    "q": "rare earth",
-}
-#: by type, for parameter names not listed above
-SAMPLE_BY_TYPE = {"iri": "ent:north-korea", "string": "korea", "gYear": "2014"}
-
-
-def all_queries(project: Project) -> list[tuple[NamedQuery, dict[str, str]]]:
-    """The project's named queries and kgtool's own, found on disk each run, with values.
-
-    Project queries run with their defaults (an optional parameter stays
-    unbound); kgtool's internal queries, whose parameters have no default, get
-    a sample value (left unbound, a LIMIT without ORDER BY may pick any row).
-    """
-    out: list[tuple[NamedQuery, dict[str, str]]] = [
-        (query, {}) for query in list_queries(project.queries_dir)
-    ]
-    for query in list_queries(PACKAGE_QUERIES):
-        params = {
-            p.name: SAMPLE_VALUES.get(p.name, SAMPLE_BY_TYPE.get(p.type, "2014-01-01"))
-            for p in query.parameters
-            if p.default is None
-        }
-        out.append((query, params))
-    return out
 
 
 # Push and parity ------------------------------------------------------------------------
@@ -368,13 +238,22 @@ def test_bearer_token_and_form_post(
     url, handler = recorder
     monkeypatch.setenv("KGTOOL_ENDPOINT_TOKEN", "s3cret-token")
     monkeypatch.setenv("KGTOOL_ENDPOINT_USER", "ignored-when-a-token-is-set")
-    assert Endpoint(url).execute("ASK { ?s kg:states ?f }", {}).boolean is True
+    assert Endpoint(url, graphs=KNOWN).execute("ASK { ?s kg:states ?f }", {}).boolean is True
     request = handler.seen[0]
     assert request["method"] == "POST"
     assert request["headers"]["Authorization"] == "Bearer s3cret-token"
     assert request["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
     assert request["headers"]["Accept"] == "application/sparql-results+json"
     assert request["body"].startswith("query=PREFIX+kg%3A")
+    for graph in KNOWN:  # the dataset is named: servers without a union default graph
+        for field in ("default-graph-uri", "named-graph-uri"):
+            assert f"{field}={quote(graph, safe='')}" in request["body"]
+
+
+def test_a_query_with_from_keeps_its_own_dataset(recorder: tuple[str, type[Recorder]]) -> None:
+    url, handler = recorder
+    Endpoint(url, graphs=KNOWN).execute("ASK FROM <http://example.org/g> { ?s ?p ?o }", {})
+    assert "default-graph-uri" not in handler.seen[0]["body"]
 
 
 def test_basic_auth_from_env(
@@ -386,7 +265,7 @@ def test_basic_auth_from_env(
     monkeypatch.delenv("KGTOOL_ENDPOINT_TOKEN", raising=False)
     monkeypatch.setenv("KGTOOL_ENDPOINT_USER", "analyst")
     monkeypatch.setenv("KGTOOL_ENDPOINT_PASSWORD", "pa:ss")
-    Endpoint(url).execute("ASK {}", {})
+    Endpoint(url, graphs=KNOWN).execute("ASK {}", {})
     expected = "Basic " + base64.b64encode(b"analyst:pa:ss").decode()
     assert handler.seen[0]["headers"]["Authorization"] == expected
 
@@ -397,7 +276,7 @@ def test_no_credentials_no_header(
     url, handler = recorder
     for name in ("KGTOOL_ENDPOINT_TOKEN", "KGTOOL_ENDPOINT_USER", "KGTOOL_ENDPOINT_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
-    Endpoint(url).execute("ASK {}", {})
+    Endpoint(url, graphs=KNOWN).execute("ASK {}", {})
     assert "Authorization" not in handler.seen[0]["headers"]
 
 
@@ -405,7 +284,7 @@ def test_retries_5xx_with_backoff(recorder: tuple[str, type[Recorder]]) -> None:
     url, handler = recorder
     handler.script[:] = [(503, 0.0), (502, 0.0)]
     started = time.monotonic()
-    assert Endpoint(url, retries=3, backoff=0.2).execute("ASK {}", {}).boolean is True
+    assert Endpoint(url, graphs=KNOWN, retries=3, backoff=0.2).execute("ASK {}", {}).boolean is True
     assert len(handler.seen) == 3
     assert time.monotonic() - started >= 0.2 + 0.4  # 0.2 s, then 0.4 s
 
@@ -414,11 +293,56 @@ def test_4xx_is_one_line_with_the_server_message(recorder: tuple[str, type[Recor
     url, handler = recorder
     handler.script[:] = [(400, 0.0)]
     with pytest.raises(RemoteError) as caught:
-        Endpoint(url, retries=3).execute("ASK {}", {})
+        Endpoint(url, graphs=KNOWN, retries=3).execute("ASK {}", {})
     assert len(handler.seen) == 1  # a refusal is not retried
     message = str(caught.value)
     assert "400" in message and "Query refused: syntax error at 1:5" in message
     assert "<" not in message and "\n" not in message
+
+
+def test_500_is_not_retried_and_quotes_the_server(recorder: tuple[str, type[Recorder]]) -> None:
+    """A server's error in the query (Virtuoso's SPARQL compiler errors are 500s) is final."""
+    url, handler = recorder
+    handler.script[:] = [(500, 0.0), (500, 0.0)]
+    with pytest.raises(RemoteError) as caught:
+        Endpoint(url, graphs=KNOWN, retries=3, backoff=0.1).execute("ASK {}", {})
+    assert len(handler.seen) == 1
+    message = str(caught.value)
+    assert "500" in message and "Query refused: syntax error at 1:5" in message
+    assert "is the server running" not in message
+
+
+def test_retries_share_the_timeout(recorder: tuple[str, type[Recorder]]) -> None:
+    """A server that stays unavailable is given up on at the timeout, not after every retry."""
+    url, handler = recorder
+    handler.script[:] = [(503, 0.0)] * 10
+    started = time.monotonic()
+    with pytest.raises(RemoteError, match="503"):
+        Endpoint(url, graphs=KNOWN, timeout=1.0, retries=8, backoff=0.3).execute("ASK {}", {})
+    assert time.monotonic() - started < 1.3  # 0.3 + 0.6 s of back-off; 1.2 s more is not taken
+    assert 2 <= len(handler.seen) < 4
+
+
+def test_the_dataset_is_asked_for_once(recorder: tuple[str, type[Recorder]]) -> None:
+    url, handler = recorder
+    endpoint = Endpoint(url)
+    endpoint.execute("ASK {}", {})
+    endpoint.execute("ASK {}", {})
+    bodies = [request["body"] for request in handler.seen]
+    assert len(bodies) == 3  # the graphs under kgtool's namespace, then the two queries
+    assert "GRAPH+%3Fg" in bodies[0] and quote(GRAPH_BASE, safe="") in bodies[0]
+    assert "default-graph-uri" not in bodies[0]
+
+
+def test_the_dataset_is_asked_again_when_old(recorder: tuple[str, type[Recorder]]) -> None:
+    """A long-running ``serve --endpoint`` sees graphs pushed after it started."""
+    url, handler = recorder
+    endpoint = Endpoint(url, dataset_seconds=0.0)
+    endpoint.execute("ASK {}", {})
+    time.sleep(0.01)
+    endpoint.execute("ASK {}", {})
+    asked = [r for r in handler.seen if "GRAPH+%3Fg" in r["body"]]
+    assert len(handler.seen) == 4 and len(asked) == 2
 
 
 def test_query_timeout_is_honoured(recorder: tuple[str, type[Recorder]]) -> None:
@@ -426,7 +350,7 @@ def test_query_timeout_is_honoured(recorder: tuple[str, type[Recorder]]) -> None
     handler.script[:] = [(200, 3.0)]
     started = time.monotonic()
     with pytest.raises(RemoteError, match=r"did not answer within 0\.5 s"):
-        Endpoint(url, timeout=0.5, retries=3).execute("ASK {}", {})
+        Endpoint(url, graphs=KNOWN, timeout=0.5, retries=3).execute("ASK {}", {})
     assert time.monotonic() - started < 2.5
     assert len(handler.seen) == 1  # a slow query is not re-sent
 

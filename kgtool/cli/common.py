@@ -48,16 +48,21 @@ class State:
 
     def executor(self, endpoint: str | None) -> Any:
         """The embedded store (refreshed if sources changed) or a remote endpoint."""
-        if endpoint:
-            from kgtool.remote import Endpoint
+        from kgtool.query import executor_for
 
-            return Endpoint(endpoint)
-        from kgtool.query import LocalExecutor
+        if endpoint:
+            return executor_for(self.endpoint(endpoint))
         from kgtool.store import open_store
 
         kgstore = open_store(self.project, progress=self.progress)
         self.close_later(kgstore)
-        return LocalExecutor(kgstore)
+        return executor_for(kgstore)
+
+    def endpoint(self, url: str, **options: Any) -> Any:
+        """The server of ``--endpoint`` (an :class:`kgtool.remote.Endpoint`)."""
+        from kgtool.remote import connect
+
+        return connect(url, **options)
 
     def close_later(self, kgstore: Any) -> None:
         """Release the store's database when the command ends (tests call main() often)."""
@@ -103,12 +108,15 @@ def cli(ctx: click.Context, project_dir: Path | None, store_dir: Path | None, qu
     ctx.obj = State(project_dir, store_dir, quiet)
 
 
+ENDPOINT_HELP = (
+    "SPARQL server to use instead of the embedded store: its query URL "
+    "(http://127.0.0.1:7878/query, Virtuoso http://host:8890/sparql), or a bare "
+    "http://host:port for an Oxigraph server; env KGTOOL_ENDPOINT."
+)
+
+
 def endpoint_option(func: F) -> F:
     """``--endpoint URL``: run against a SPARQL 1.1 server instead of the embedded store."""
-    return click.option(
-        "--endpoint",
-        metavar="URL",
-        envvar="KGTOOL_ENDPOINT",
-        help="SPARQL 1.1 query endpoint to use instead of the embedded store "
-        "(e.g. http://127.0.0.1:7878/query); env KGTOOL_ENDPOINT.",
-    )(func)
+    return click.option("--endpoint", metavar="URL", envvar="KGTOOL_ENDPOINT", help=ENDPOINT_HELP)(
+        func
+    )

@@ -139,9 +139,7 @@ def export(
     from kgtool.export import export as run_export
 
     if endpoint:
-        from kgtool.remote import Endpoint
-
-        data = Endpoint(endpoint).export(fmt, selection=selection)
+        data = state.endpoint(endpoint).export(fmt, selection=selection)
     else:
         from kgtool.store import open_store
 

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import click
 
-from kgtool.cli.common import State, cli, pass_state
+from kgtool.cli.common import State, cli, endpoint_option, pass_state
 from kgtool.errors import RemoteError, ValidationFailed
+from kgtool.remote.http import DEFAULT_TIMEOUT, TIMEOUT_ENV
 
 
 @cli.command()
-@click.option(
-    "--endpoint",
-    metavar="URL",
-    envvar="KGTOOL_ENDPOINT",
-    help="The server's SPARQL query URL (e.g. http://127.0.0.1:7878/query), or a bare "
-    "http://host:port for an Oxigraph server; env KGTOOL_ENDPOINT.",
-)
+@endpoint_option
 @click.option(
     "--store-url",
     metavar="URL",
@@ -31,7 +26,15 @@ from kgtool.errors import RemoteError, ValidationFailed
     help="SHACL engine used to validate before pushing.",
 )
 @click.option("--keep-stale", is_flag=True, help="Do not delete server graphs of removed files.")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    envvar=TIMEOUT_ENV,
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help=f"Seconds each exchange with the server may take in total, retries included; "
+    f"env {TIMEOUT_ENV}.",
+)
 @pass_state
 def push(
     state: State,
@@ -47,15 +50,15 @@ def push(
     The store is refreshed first. One HTTP PUT per graph, so every graph on the
     server is always either the previous or the new version. Credentials come
     from the environment only: KGTOOL_ENDPOINT_TOKEN (bearer) or
-    KGTOOL_ENDPOINT_USER and KGTOOL_ENDPOINT_PASSWORD (basic).
+    KGTOOL_ENDPOINT_USER and KGTOOL_ENDPOINT_PASSWORD (basic, or digest when
+    the server asks for it, as Virtuoso does).
     """
-    from kgtool.remote import Endpoint
     from kgtool.results import compact_iri
     from kgtool.store import refresh_store
 
     if not endpoint:
         raise RemoteError("no server given", hint="pass --endpoint URL or set KGTOOL_ENDPOINT")
-    target = Endpoint(endpoint, store_url=store_url, timeout=timeout)
+    target = state.endpoint(endpoint, store_url=store_url, timeout=timeout)
     kgstore, stats = refresh_store(state.project, progress=state.progress)
     state.close_later(kgstore)
     state.progress(f"store {stats.action}: {stats.quads} quads")

@@ -75,24 +75,16 @@ class KgStore:
         """
         if self.follow:
             self._follow()
-        if substitutions:
-            from kgtool.sparql_text import inject_values, projected_variables
+        from kgtool.bindings import after_refusal, for_embedded
 
-            names = {variable.value for variable in substitutions}
-            projected = projected_variables(sparql)
-            if projected is not None and not names <= projected:
-                bindings = {variable.value: term for variable, term in substitutions.items()}
-                sparql, substitutions = inject_values(sparql, bindings), None
+        sparql, substitutions = for_embedded(sparql, substitutions)
         try:
             return self._query(sparql, substitutions, **options)
         except RuntimeError as error:
             if "corrupt" in str(error).lower():  # RocksDB reports damage it finds reading
                 raise damaged_error(self.path, error) from None
             if substitutions and "projection" in str(error):
-                from kgtool.sparql_text import inject_values
-
-                bindings = {variable.value: term for variable, term in substitutions.items()}
-                return self.query(inject_values(sparql, bindings), **options)
+                return self.query(after_refusal(sparql, substitutions), **options)
             raise QueryError(f"the query cannot run: {str(error).splitlines()[0]}") from None
 
     def _query(

@@ -1,32 +1,33 @@
-"""Any SPARQL 1.1 server as the store: the Protocol for queries, the Graph Store Protocol for data.
+"""A SPARQL 1.1 server as the store: the Protocol for queries, the Graph Store Protocol for data.
 
-The embedded pyoxigraph store is the reference; a server (Oxigraph, Fuseki,
-GraphDB, Virtuoso …) is where a team shares the graph. :class:`Endpoint`
+The embedded pyoxigraph store is the reference; a server (Oxigraph, Virtuoso,
+Fuseki, GraphDB …) is where a team shares the graph. :class:`Endpoint`
 answers the same named queries (parameters as a ``VALUES`` block, since the
 protocol has no pre-binding), replaces each named graph of the built store
 with one ``PUT`` (so a graph is always either the old or the new version on
 the server), and exports what the server holds with the same deterministic
 serialisation as the local export.
 
-Credentials come from the environment only, never from the command line
-(where ``ps`` and shell history would show them): ``KGTOOL_ENDPOINT_TOKEN``
-(a bearer token) or ``KGTOOL_ENDPOINT_USER`` and ``KGTOOL_ENDPOINT_PASSWORD``
-(HTTP basic).
+Queries name their dataset: kgtool's graphs are sent as the protocol's
+``default-graph-uri`` and ``named-graph-uri``, so a server whose default
+graph is empty (``oxigraph serve`` without ``--union-default-graph``, Fuseki
+as installed) or holds graphs of its own (Virtuoso's system graphs) answers
+exactly as the embedded store, which queries the union of kgtool's graphs.
+The graphs are those the last push sent, or those the server holds under
+kgtool's namespace, asked once per endpoint.
 """
 
 from __future__ import annotations
 
-import html
-import os
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from kgtool.errors import RemoteError
 from kgtool.project import GRAPH_BASE, NAMESPACES
+from kgtool.remote import http
 from kgtool.results import QueryResult
 
 if TYPE_CHECKING:
@@ -34,10 +35,6 @@ if TYPE_CHECKING:
     import requests
 
     from kgtool.store import KgStore
-
-TOKEN_ENV = "KGTOOL_ENDPOINT_TOKEN"
-USER_ENV = "KGTOOL_ENDPOINT_USER"
-PASSWORD_ENV = "KGTOOL_ENDPOINT_PASSWORD"
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -76,23 +73,26 @@ class PushStats:
         return sum(self.graphs.values())
 
 
-def _short(text: str, limit: int = 200) -> str:
-    """A server's error page reduced to one readable line."""
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S | re.I)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def store_url_for(query_url: str) -> str | None:
+    """The Graph Store endpoint next to a query endpoint, for the layouts known."""
+    path = urlsplit(query_url).path
+    base = query_url[: len(query_url) - len(path)] if path else query_url
+    if path.endswith("/query"):  # Oxigraph, Fuseki's other name
+        return query_url[: -len("query")] + ("store" if path == "/query" else "data")
+    if path == "/sparql":  # Virtuoso
+        return base + LAYOUTS["virtuoso"][2]
+    if path.endswith("/sparql"):  # Fuseki
+        return query_url[: -len("sparql")] + "data"
+    if path.startswith("/repositories/") and path.count("/") == 2:  # GraphDB
+        return query_url + "/rdf-graphs/service"
+    return None
 
 
-def _redact(url: str) -> str:
-    """A URL without any user:password part, for messages."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host += f":{parts.port}"
-        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return url
+def _names_its_dataset(sparql: str) -> bool:
+    """Whether a query has FROM or FROM NAMED clauses, which the protocol's would override."""
+    from kgtool.sparql_text import tokens
+
+    return any(token.is_word("FROM") for token in tokens(sparql))
 
 
 class Endpoint:
@@ -100,7 +100,9 @@ class Endpoint:
 
     ``query_url`` may also be a bare ``http://host:port``, which is taken as
     an Oxigraph server (``/query``, ``/update``, ``/store``). Without
-    ``store_url``, a query URL ending in ``/query`` implies ``…/store``.
+    ``store_url``, the Graph Store endpoint is derived for the layouts of
+    :data:`LAYOUTS`. ``timeout`` bounds each exchange, retries included.
+    ``graphs`` fixes the dataset of queries (None: kgtool's graphs on the server).
     """
 
     def __init__(
@@ -109,9 +111,11 @@ class Endpoint:
         *,
         update_url: str | None = None,
         store_url: str | None = None,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         retries: int = 3,
         backoff: float = 0.5,
+        graphs: list[str] | None = None,
+        dataset_seconds: float = 60.0,
     ) -> None:
         parts = urlsplit(query_url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -124,47 +128,34 @@ class Endpoint:
             query_url = base + LAYOUTS["oxigraph"][0]
             update_url = update_url or base + LAYOUTS["oxigraph"][1]
             store_url = store_url or base + LAYOUTS["oxigraph"][2]
-        elif store_url is None and parts.path.endswith("/query"):
-            store_url = query_url[: -len("/query")] + "/store"
         self.query_url = query_url
         self.update_url = update_url
-        self.store_url = store_url
-        self.timeout = timeout
+        self.store_url = store_url or store_url_for(query_url)
+        self.timeout = http.default_timeout() if timeout is None else timeout
         self.retries = max(0, retries)
         self.backoff = backoff
+        self.graphs = graphs
+        #: how long the graphs asked of the server are trusted (a long-running
+        #: ``kgtool serve --endpoint`` sees graphs pushed later); given ones always
+        self.dataset_seconds = dataset_seconds
+        self._asked_at: float | None = None
         self._session: requests.Session | None = None
 
     @classmethod
     def from_base(cls, url: str, **options: Any) -> Endpoint:
-        """The Oxigraph server layout under ``url``: ``/query``, ``/update``, ``/store``.
-
-        Other servers use other paths (see :data:`LAYOUTS`): Fuseki
-        ``/DATASET/sparql`` and ``/DATASET/data``; GraphDB ``/repositories/ID``
-        and ``/repositories/ID/rdf-graphs/service``; Virtuoso ``/sparql`` and
-        ``/sparql-graph-crud-auth``. Pass those to the constructor.
-        """
+        """The Oxigraph server layout under ``url``: ``/query``, ``/update``, ``/store``."""
         base = url.rstrip("/")
         query, update, store = LAYOUTS["oxigraph"]
         return cls(base + query, update_url=base + update, store_url=base + store, **options)
 
     def __repr__(self) -> str:
-        return f"Endpoint({_redact(self.query_url)!r})"
+        return f"Endpoint({http.redact(self.query_url)!r})"
 
     # HTTP --------------------------------------------------------------------------
     @property
     def session(self) -> requests.Session:
         if self._session is None:
-            import requests
-
-            session = requests.Session()
-            session.headers["User-Agent"] = "kgtool"
-            token = os.environ.get(TOKEN_ENV)
-            user = os.environ.get(USER_ENV)
-            if token:
-                session.headers["Authorization"] = f"Bearer {token}"
-            elif user:
-                session.auth = (user, os.environ.get(PASSWORD_ENV, ""))
-            self._session = session
+            self._session = http.new_session()
         return self._session
 
     def close(self) -> None:
@@ -173,87 +164,91 @@ class Endpoint:
             self._session = None
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """One HTTP exchange, retried with exponential back-off on 5xx and lost connections.
-
-        A 4xx answer, a timeout or a server still failing after the retries is
-        one :class:`RemoteError` line that quotes the server's own message.
-        """
-        import requests
-
-        shown = _redact(url)
-        attempt = 0
-        while True:
-            problem: str
-            try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.exceptions.ConnectionError as error:
-                problem = f"cannot reach {shown}: {_connection_reason(error)}"
-            except requests.exceptions.Timeout:
-                raise RemoteError(
-                    f"{shown} did not answer within {self.timeout:g} s",
-                    hint="the query may be too expensive, or raise the timeout",
-                ) from None
-            except requests.exceptions.RequestException as error:
-                raise RemoteError(f"{method} {shown} failed: {_short(str(error))}") from None
-            else:
-                if response.status_code < 400:
-                    return response
-                message = (
-                    f"{shown} answered {response.status_code} {response.reason}: "
-                    f"{_short(response.text) or 'no message'}"
-                )
-                if response.status_code < 500:
-                    raise RemoteError(message, hint=_hint_for(response.status_code))
-                problem = message
-            if attempt >= self.retries:
-                suffix = f" (after {attempt + 1} attempts)" if attempt else ""
-                raise RemoteError(problem + suffix, hint="is the server running? check --endpoint")
-            time.sleep(self.backoff * (2**attempt))
-            attempt += 1
+        """One HTTP exchange within the timeout (see :mod:`kgtool.remote.http`)."""
+        return http.request(
+            self.session,
+            method,
+            url,
+            timeout=self.timeout,
+            retries=self.retries,
+            backoff=self.backoff,
+            **kwargs,
+        )
 
     # Queries -----------------------------------------------------------------------
     def prepare(self, sparql: str, bindings: Mapping[str, Any]) -> str:
         """The text sent to the server: prefixes declared, parameters as VALUES."""
-        from kgtool.sparql_text import inject_values, with_prefixes
+        from kgtool.bindings import as_values
+        from kgtool.sparql_text import with_prefixes
 
-        return with_prefixes(inject_values(sparql, bindings), NAMESPACES)
+        return with_prefixes(as_values(sparql, bindings), NAMESPACES)
 
-    def execute(self, sparql: str, bindings: Mapping[str, Any]) -> QueryResult:
-        """Run a query on the server (the Executor protocol of :mod:`kgtool.query`)."""
-        import pyoxigraph as ox
+    def execute(
+        self, sparql: str, bindings: Mapping[str, Any], *, dataset: bool = True
+    ) -> QueryResult:
+        """Run a query on the server (the Executor protocol of :mod:`kgtool.query`).
 
+        With ``dataset``, the query reads kgtool's graphs (see the module's
+        text), unless it names its own with ``FROM``; without, whatever the
+        server's own default dataset is.
+        """
+        from kgtool.remote.answers import parse_answer
         from kgtool.sparql_text import query_form
 
         text = self.prepare(sparql, bindings)
-        graph = query_form(text) in {"CONSTRUCT", "DESCRIBE"}
+        graph_form = query_form(text) in {"CONSTRUCT", "DESCRIBE"}
+        form: dict[str, Any] = {"query": text}
+        if dataset and not _names_its_dataset(text):
+            graphs = self.dataset()
+            if graphs:
+                form["default-graph-uri"] = graphs
+                form["named-graph-uri"] = graphs
         response = self.request(
             "POST",
             self.query_url,
-            data={"query": text},
-            headers={"Accept": GRAPH_ACCEPT if graph else RESULTS_JSON, "Content-Type": FORM},
+            data=form,
+            headers={"Accept": GRAPH_ACCEPT if graph_form else RESULTS_JSON, "Content-Type": FORM},
         )
-        media = response.headers.get("Content-Type", "").split(";")[0].strip()
-        try:
-            rdf_format = ox.RdfFormat.from_media_type(media) if media else None
-            if rdf_format is not None:
-                quads = ox.parse(response.content, format=rdf_format)
-                return QueryResult("graph", triples=[q.triple for q in quads])
-            results_format = ox.QueryResultsFormat.from_media_type(media) if media else None
-            raw = ox.parse_query_results(
-                response.content, format=results_format or ox.QueryResultsFormat.JSON
-            )
-        except (SyntaxError, ValueError) as error:
-            raise RemoteError(
-                f"{_redact(self.query_url)} did not answer with SPARQL results "
-                f"({media or 'no content type'}): {_short(str(error))}"
-            ) from None
-        return QueryResult.from_pyoxigraph(raw)
+        media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        return parse_answer(
+            response.content, media, graph_form=graph_form, origin=http.redact(self.query_url)
+        )
+
+    def rows(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> list[list[Any]]:
+        """The solutions of a SELECT query on kgtool's graphs, as rows of terms."""
+        return self.execute(sparql, bindings or {}).rows
+
+    def dataset(self) -> list[str]:
+        """kgtool's graphs on the server (what queries name as their dataset).
+
+        Asked once, then again when the answer is older than ``dataset_seconds``;
+        graphs given to the constructor or sent by :meth:`push` are kept.
+        """
+        stale = (
+            self._asked_at is not None and time.monotonic() - self._asked_at > self.dataset_seconds
+        )
+        if self.graphs is None or stale:
+            self.graphs = self.graph_names()
+            self._asked_at = time.monotonic()
+        return self.graphs
+
+    def graph_names(self, prefix: str = GRAPH_BASE) -> list[str]:
+        """The named graphs on the server under ``prefix``, without counting their triples."""
+        import pyoxigraph as ox
+
+        from kgtool.query import package_query
+
+        listed = self.execute(
+            package_query("graph-list").text, {"prefix": ox.Literal(prefix)}, dataset=False
+        )
+        names = {row[0].value for row in listed.rows}
+        return sorted(name for name in names if name.startswith(prefix))
 
     # Graph Store Protocol ---------------------------------------------------------
     def _store_url(self) -> str:
         if not self.store_url:
             raise RemoteError(
-                f"no Graph Store endpoint known for {_redact(self.query_url)}",
+                f"no Graph Store endpoint known for {http.redact(self.query_url)}",
                 hint="pass --store-url (Oxigraph: /store, Fuseki: /DATASET/data)",
             )
         return self.store_url
@@ -272,9 +267,13 @@ class Endpoint:
             data=body,
             headers={"Content-Type": N_TRIPLES},
         )
+        if self.graphs is not None and graph not in self.graphs:
+            self.graphs = sorted([*self.graphs, graph])
 
     def delete_graph(self, graph: str) -> None:
         self.request("DELETE", self._store_url(), params={"graph": graph})
+        if self.graphs is not None and graph in self.graphs:
+            self.graphs = [name for name in self.graphs if name != graph]
 
     def graph_counts(self, prefix: str = GRAPH_BASE) -> dict[str, int]:
         """Named graphs on the server under ``prefix``, with their triple counts."""
@@ -282,7 +281,9 @@ class Endpoint:
 
         from kgtool.query import package_query
 
-        result = self.execute(package_query("graph-names").text, {"prefix": ox.Literal(prefix)})
+        result = self.execute(
+            package_query("graph-names").text, {"prefix": ox.Literal(prefix)}, dataset=False
+        )
         return {row[0].value: int(row[1].value) for row in result.rows}
 
     def push(
@@ -293,7 +294,8 @@ class Endpoint:
         Each graph is replaced atomically by the server, so an interrupted
         push leaves every graph either as it was or as it is now. With
         ``prune``, graphs of kgtool's namespace that the store no longer has
-        (a deleted file) are removed from the server afterwards.
+        (a deleted file) are removed from the server afterwards. The graphs
+        pushed become the dataset of this endpoint's queries.
         """
         import pyoxigraph as ox
 
@@ -317,6 +319,10 @@ class Endpoint:
                 progress(f"removing stale graph <{graph}>")
                 self.delete_graph(graph)
                 stats.removed.append(graph)
+            self.graphs = sorted(stats.graphs)
+            self._asked_at = None  # known, not asked
+        else:
+            self.graphs = None  # other graphs may remain: ask the server next time
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -337,7 +343,7 @@ class Endpoint:
         text = package_query("graph-quads").text
         out: list[ox.Quad] = []
         for prefix in SELECTIONS[selection]:
-            result = self.execute(text, {"prefix": ox.Literal(GRAPH_BASE + prefix)})
+            result = self.execute(text, {"prefix": ox.Literal(GRAPH_BASE + prefix)}, dataset=False)
             out.extend(ox.Quad(s, p, o, g) for g, s, p, o in result.rows)
         return out
 
@@ -346,28 +352,3 @@ class Endpoint:
         from kgtool.export import serialize
 
         return serialize(self.quads(selection), fmt)
-
-
-def _connection_reason(error: Exception) -> str:
-    text = str(error)
-    for marker, reason in (
-        ("Connection refused", "connection refused"),
-        ("Name or service not known", "unknown host"),
-        ("nodename nor servname", "unknown host"),
-        ("timed out", "connection timed out"),
-        ("RemoteDisconnected", "the server closed the connection"),
-        ("Connection reset", "the connection was reset"),
-        ("Broken pipe", "the server closed the connection"),
-        ("Connection aborted", "the connection was aborted"),
-    ):
-        if marker in text:
-            return reason
-    return _short(text, 120)
-
-
-def _hint_for(status: int) -> str | None:
-    if status in {401, 403}:
-        return f"set {TOKEN_ENV}, or {USER_ENV} and {PASSWORD_ENV}"
-    if status == 404:
-        return "check the endpoint URL (Oxigraph: /query, Fuseki: /DATASET/sparql)"
-    return None
