@@ -24,7 +24,7 @@ def _register_optional() -> None:
     """Command modules that other parts of the package provide, when present."""
     import importlib
 
-    for module in ("provenance", "remote", "serve", "network"):
+    for module in ("provenance", "remote", "serve", "network", "search"):
         try:
             importlib.import_module(f"kgtool.cli.{module}")
         except ModuleNotFoundError as error:

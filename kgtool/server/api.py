@@ -127,15 +127,19 @@ def _as_json(explanation: Any) -> Any:
 
 
 async def search(request: Request) -> Response:
-    """``GET /api/search?q=…``: entities and claims whose label or quote contains the text."""
+    """``GET /api/search?q=…&limit=&offset=``: a ranked page of entities, claims and sources."""
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
 
-    from kgtool.server.pages import search_hits
+    from kgtool.server.pages import page_window, search_page
 
     text = _require(request, "q")
-    hits = await run_in_threadpool(search_hits, request.app.state.executor, text)
-    return JSONResponse({"q": text, "results": hits})
+    limit, offset = page_window(request)
+    hits, more = await run_in_threadpool(
+        search_page, request.app.state.executor, text, limit, offset
+    )
+    page = {"limit": limit, "offset": offset, "more": more}
+    return JSONResponse({"q": text, "results": hits, **page})
 
 
 async def not_found(request: Request) -> Response:

@@ -103,6 +103,35 @@ def search_hits(executor: Any, query_text: str) -> list[dict[str, Any]]:
     return sorted(found.values(), key=lambda hit: hit["kind"] != "entity")
 
 
+#: hits on one page of the search page and of /api/search, unless ?limit= says otherwise
+SEARCH_PAGE = 20
+
+
+def page_window(request: Request, default: int = SEARCH_PAGE) -> tuple[int, int]:
+    """``?limit=`` (1 to 200) and ``?offset=`` of a paged list."""
+    try:
+        limit = int(request.query_params.get("limit", default))
+        offset = int(request.query_params.get("offset", 0))
+    except ValueError:
+        raise QueryError("limit and offset must be whole numbers") from None
+    if not 1 <= limit <= 200 or offset < 0:
+        raise QueryError("the limit must be 1 to 200 and the offset at least 0")
+    return limit, offset
+
+
+def search_page(
+    executor: Any, query_text: str, limit: int = SEARCH_PAGE, offset: int = 0
+) -> tuple[list[dict[str, Any]], bool]:
+    """One page of hits, ranked by the full-text index; the SPARQL search without a local store."""
+    from kgtool.search import web_page
+
+    indexed = web_page(executor, query_text, limit=limit, offset=offset)
+    if indexed is not None:
+        return indexed
+    hits = search_hits(executor, query_text)
+    return hits[offset : offset + limit], len(hits) > offset + limit
+
+
 def _target(request: Request) -> str:
     from kgtool.query import expand_iri
 
@@ -267,8 +296,14 @@ async def home(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     q = request.query_params.get("q", "").strip()
-    hits = await run_in_threadpool(search_hits, request.app.state.executor, q) if q else []
-    return render(request, "home.html", {"q": q, "hits": hits})
+    limit, offset = page_window(request)
+    hits, more = (
+        await run_in_threadpool(search_page, request.app.state.executor, q, limit, offset)
+        if q
+        else ([], False)
+    )
+    paging = {"limit": limit, "offset": offset, "more": more}
+    return render(request, "home.html", {"q": q, "hits": hits, "paging": paging})
 
 
 async def entity(request: Request) -> Response:
