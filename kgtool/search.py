@@ -32,8 +32,14 @@ from kgtool.errors import QueryError, StoreError
 from kgtool.project import GRAPH_BASE
 
 INDEX_FORMAT = 1
-#: queries (kgtool/sparql/*.rq) that read what the index holds, and the kind of item each gives
-EXTRACTORS = {"search-claims": "claim", "search-entities": "entity", "search-sources": "source"}
+#: queries (kgtool/sparql/*.rq) that read what the index holds: the kind of item each gives,
+#: and the field of its texts when the query does not bind ?field itself
+EXTRACTORS: dict[str, tuple[str, str | None]] = {
+    "search-statements": ("claim", "statement"),
+    "search-quotes": ("claim", "quote"),
+    "search-entities": ("entity", None),
+    "search-sources": ("source", None),
+}
 #: fields whose whole text is shown with a hit; a source's text is shown as a snippet
 SNIPPET_FIELDS = {"text"}
 DEFAULT_LIMIT = 20
@@ -299,21 +305,22 @@ def _graph_documents(kgstore: Any, graph: str) -> Iterator[tuple[Any, ...]]:
     from kgtool.query import package_query
 
     seen: set[tuple[str, str, str]] = set()  # a label given twice (two languages) is one text
-    for name, kind in EXTRACTORS.items():
+    for name, (kind, fixed) in EXTRACTORS.items():
         query = package_query(name)
         rows = kgstore.query(query.text, substitutions={ox.Variable("g"): ox.NamedNode(graph)})
         for row in rows:
             item = row["item"]
             if not isinstance(item, ox.NamedNode):
                 continue  # a blank node cannot be named in a result or looked up again
-            key = (item.value, row["field"].value, row["text"].value)
+            field_name = fixed or row["field"].value
+            key = (item.value, field_name, row["text"].value)
             if key in seen:
                 continue
             seen.add(key)
             start = end = None
-            if name == "search-claims" and row["start"] is not None:
+            if name == "search-quotes":
                 start, end = _integer(row["start"]), _integer(row["end"])
-            yield (graph, item.value, kind, row["field"].value, start, end, row["text"].value)
+            yield (graph, item.value, kind, field_name, start, end, row["text"].value)
 
 
 def _integer(term: Any) -> int | None:
