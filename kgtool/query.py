@@ -288,11 +288,14 @@ def run(
     *,
     executor: Executor | None = None,
     project: Project | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> QueryResult:
     """Run a named query (by name, path or :class:`NamedQuery`) with parameters.
 
     Without an executor, the project's embedded store is opened (and refreshed
-    if the sources changed).
+    if the sources changed). ``limit``/``offset`` give one page of the answer
+    in the query's own order (see :mod:`kgtool.paging`).
     """
     if executor is None:
         from kgtool.store import open_store
@@ -305,14 +308,27 @@ def run(
     bindings = bind_parameters(query, params or {}, resolver=label_resolver(executor))
     if isinstance(executor, LocalExecutor):
         executor.origin = str(query.path)
-    return executor.execute(query.text, bindings)
+    return executor.execute(_page(query.text, limit, offset), bindings)
 
 
-def run_text(sparql: str, *, executor: Executor, origin: str = "<query>") -> QueryResult:
+def run_text(
+    sparql: str,
+    *,
+    executor: Executor,
+    origin: str = "<query>",
+    limit: int | None = None,
+    offset: int = 0,
+) -> QueryResult:
     """Run ad-hoc SPARQL text (``kgtool query -e``)."""
     if isinstance(executor, LocalExecutor):
         executor.origin = origin
-    return executor.execute(sparql, {})
+    return executor.execute(_page(sparql, limit, offset), {})
+
+
+def _page(sparql: str, limit: int | None, offset: int) -> str:
+    from kgtool.paging import Window, paged
+
+    return paged(sparql, Window(limit, offset))
 
 
 __all__ = [

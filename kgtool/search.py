@@ -31,7 +31,7 @@ from typing import Any
 from kgtool.errors import QueryError, StoreError
 from kgtool.project import GRAPH_BASE
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 #: queries (kgtool/sparql/*.rq) that read what the index holds: the kind of item each gives,
 #: and the field of its texts when the query does not bind ?field itself
 EXTRACTORS: dict[str, tuple[str, str | None]] = {
@@ -40,22 +40,35 @@ EXTRACTORS: dict[str, tuple[str, str | None]] = {
     "search-entities": ("entity", None),
     "search-sources": ("source", None),
 }
-#: fields whose whole text is shown with a hit; a source's text is shown as a snippet
-SNIPPET_FIELDS = {"text"}
+#: the index's columns: one row per item and graph, one column per field of its texts
+FIELDS = ("statement", "quote", "label", "headline", "text")
+KIND_FIELDS = {
+    "claim": ("statement", "quote"),
+    "entity": ("label",),
+    "source": ("headline", "text"),
+}
+KINDS = tuple(KIND_FIELDS)
 DEFAULT_LIMIT = 20
-KINDS = ("claim", "entity", "source")
+#: the query that checks hits of each kind against the graph
+HIT_QUERIES = {
+    "claim": "search-hit-claims",
+    "entity": "search-hit-entities",
+    "source": "search-hit-sources",
+}
+#: marks around matched words in FTS5's highlight() output (never in RDF literals' text)
+_OPEN_MARK, _CLOSE_MARK = "\x02", "\x03"
 
 Progress = Callable[[str], None]
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE graphs(graph TEXT PRIMARY KEY, digest TEXT NOT NULL);
-CREATE TABLE docs(
+CREATE TABLE items(
   id INTEGER PRIMARY KEY, graph TEXT NOT NULL, item TEXT NOT NULL, kind TEXT NOT NULL,
-  field TEXT NOT NULL, start INTEGER, "end" INTEGER, text TEXT NOT NULL);
-CREATE INDEX docs_graph ON docs(graph);
+  anchors TEXT NOT NULL, statement TEXT, quote TEXT, label TEXT, headline TEXT, text TEXT);
+CREATE INDEX items_graph ON items(graph);
 CREATE VIRTUAL TABLE fts USING fts5(
-  text, content='docs', content_rowid='id',
+  statement, quote, label, headline, text, content='items', content_rowid='id',
   tokenize='unicode61 remove_diacritics 2', prefix='2 3');
 """
 
@@ -189,12 +202,14 @@ class SearchIndex:
         limit: int | None,
         offset: int = 0,
         kinds: Iterable[str] = (),
-        per_item: bool = True,
+        fields: Iterable[str] = (),
     ) -> list[Hit]:
-        """Indexed texts matching ``text``, best (lowest bm25) first; ties by item.
+        """Items matching ``text``, best (lowest bm25) first, ties by item; one hit per row.
 
-        ``per_item`` keeps each item's best text only (a claim matched by its
-        statement and its quote is one hit), so a page never repeats an item.
+        A row holds every text of one item in one graph (a claim's statement and
+        quotes), so a page does not repeat a claim or an entity; a source may
+        come twice, for its headline (in the sources file) and for its text.
+        ``kinds`` and ``fields`` restrict the columns searched.
         """
         kinds = [kind for kind in kinds if kind]
         unknown = set(kinds) - set(KINDS)
@@ -202,43 +217,57 @@ class SearchIndex:
             raise QueryError(
                 f"unknown kind {', '.join(sorted(unknown))}", hint=f"use {', '.join(KINDS)}"
             )
+        columns = [f for kind in kinds for f in KIND_FIELDS[kind]] + [f for f in fields if f]
         match = fts_query(text)
-        where = "fts MATCH ?"
-        args: list[Any] = [match]
-        if kinds:
-            where += f" AND d.kind IN ({', '.join('?' for _ in kinds)})"
-            args.extend(kinds)
-        inner = (
-            "SELECT d.id AS id, d.item AS item, d.kind AS kind, fts.rank AS score "
-            f"FROM fts JOIN docs d ON d.id = fts.rowid WHERE {where}"
-        )
-        if per_item:  # SQLite takes the bare column (id) from the row of the MIN
-            inner = f"SELECT MIN(score) AS score, id, item FROM ({inner}) GROUP BY item, kind"
+        if columns:
+            match = "{" + " ".join(dict.fromkeys(columns)) + "} : (" + match + ")"
         sql = (
-            f'SELECT d.item, d.kind, d.field, d.text, m.score, d.graph, d.start, d."end", d.id '
-            f"FROM ({inner}) m JOIN docs d ON d.id = m.id "
-            "ORDER BY m.score, d.item, d.id LIMIT ? OFFSET ?"
+            "SELECT i.id, i.item, i.kind, i.graph, i.anchors, fts.rank "
+            "FROM fts JOIN items i ON i.id = fts.rowid WHERE fts MATCH ? "
+            "ORDER BY fts.rank, i.item LIMIT ? OFFSET ?"
         )
-        args.extend([-1 if limit is None else limit, offset])
         with self.lock:
             try:
-                rows = self.connection.execute(sql, args).fetchall()
-                long_texts = [row[-1] for row in rows if row[2] in SNIPPET_FIELDS]
-                snippets = {doc: self._snippet(match, doc) for doc in long_texts}
+                rows = self.connection.execute(
+                    sql, (match, -1 if limit is None else limit, offset)
+                ).fetchall()
+                if limit is None:  # every match (claims_quoting): no texts to show
+                    return [
+                        Hit(item, kind, "", "", score, graph)
+                        for _, item, kind, graph, _, score in rows
+                    ]
+                shown = {row[0]: self._matched(match, row[0], json.loads(row[4])) for row in rows}
             except sqlite3.OperationalError as error:
                 raise QueryError(f"the search cannot run: {error}") from None
         return [
-            Hit(item, kind, fld, snippets.get(doc, whole), score, graph, s, e)
-            for item, kind, fld, whole, score, graph, s, e, doc in rows
+            Hit(item, kind, *shown[row_id][:2], score, graph, *shown[row_id][2])
+            for row_id, item, kind, graph, _, score in rows
         ]
 
-    def _snippet(self, match: str, doc: int) -> str:
-        """The words around the match in one long text (computed for the page's hits only)."""
+    def _matched(
+        self, match: str, row_id: int, anchors: list[list[int | None]]
+    ) -> tuple[str, str, tuple[int | None, int | None]]:
+        """Which field of one row matched, its text (a snippet for a source text), its offsets."""
+        marks = ", ".join(
+            f"highlight(fts, {n}, '{_OPEN_MARK}', '{_CLOSE_MARK}')" for n in range(len(FIELDS) - 1)
+        )
+        snippet = f"snippet(fts, {len(FIELDS) - 1}, '{_OPEN_MARK}', '{_CLOSE_MARK}', '…', 24)"
         row = self.connection.execute(
-            "SELECT snippet(fts, 0, '', '', '…', 24) FROM fts WHERE fts MATCH ? AND rowid = ?",
-            (match, doc),
+            f"SELECT {marks}, {snippet} FROM fts WHERE fts MATCH ? AND rowid = ?", (match, row_id)
         ).fetchone()
-        return row[0] if row else ""
+        best: tuple[int, str, int, str] | None = None  # marks, field, line, text
+        for name, value in zip(FIELDS, row or (), strict=False):
+            lines = (value or "").split("\n") if name != "text" else [value or ""]
+            for number, text in enumerate(lines):
+                count = text.count(_OPEN_MARK)
+                if count and (best is None or count > best[0]):
+                    best = (count, name, number, text)
+        if best is not None:  # the line with the most matched words, the first of equals
+            _, name, line, text = best
+            plain = text.replace(_OPEN_MARK, "").replace(_CLOSE_MARK, "")
+            span = tuple(anchors[line]) if name == "quote" and line < len(anchors) else None
+            return name, plain, (span or (None, None))  # type: ignore[return-value]
+        return "", "", (None, None)
 
     def digests(self) -> dict[str, str]:
         with self.lock:
@@ -246,7 +275,7 @@ class SearchIndex:
 
     def documents(self) -> int:
         with self.lock:
-            return int(self.connection.execute("SELECT count(*) FROM docs").fetchone()[0])
+            return int(self.connection.execute("SELECT count(*) FROM items").fetchone()[0])
 
     # Writing ---------------------------------------------------------------
     def update(self, kgstore: Any, *, progress: Progress = lambda _: None) -> IndexUpdate:
@@ -281,30 +310,44 @@ class SearchIndex:
 
 
 def _drop_graph(cursor: sqlite3.Cursor, graph: str) -> None:
-    rows = cursor.execute("SELECT id, text FROM docs WHERE graph = ?", (graph,)).fetchall()
-    cursor.executemany("INSERT INTO fts(fts, rowid, text) VALUES ('delete', ?, ?)", rows)
-    cursor.execute("DELETE FROM docs WHERE graph = ?", (graph,))
+    columns = ", ".join(FIELDS)
+    rows = cursor.execute(f"SELECT id, {columns} FROM items WHERE graph = ?", (graph,)).fetchall()
+    marks = ", ".join("?" for _ in FIELDS)
+    cursor.executemany(
+        f"INSERT INTO fts(fts, rowid, {columns}) VALUES ('delete', ?, {marks})", rows
+    )
+    cursor.execute("DELETE FROM items WHERE graph = ?", (graph,))
     cursor.execute("DELETE FROM graphs WHERE graph = ?", (graph,))
 
 
 def _add_graph(cursor: sqlite3.Cursor, kgstore: Any, graph: str, digest: str) -> None:
-    for doc in _graph_documents(kgstore, graph):
+    columns = ", ".join(FIELDS)
+    marks = ", ".join("?" for _ in FIELDS)
+    for item, kind, anchors, texts in _graph_items(kgstore, graph):
         cursor.execute(
-            'INSERT INTO docs(graph, item, kind, field, start, "end", text) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            doc,
+            f"INSERT INTO items(graph, item, kind, anchors, {columns}) "
+            f"VALUES (?, ?, ?, ?, {marks})",
+            (graph, item, kind, json.dumps(anchors), *texts),
         )
-        cursor.execute("INSERT INTO fts(rowid, text) VALUES (?, ?)", (cursor.lastrowid, doc[-1]))
+        cursor.execute(
+            f"INSERT INTO fts(rowid, {columns}) VALUES (?, {marks})", (cursor.lastrowid, *texts)
+        )
     cursor.execute("INSERT INTO graphs VALUES (?, ?)", (graph, digest))
 
 
-def _graph_documents(kgstore: Any, graph: str) -> Iterator[tuple[Any, ...]]:
-    """(graph, item, kind, field, start, end, text) for every indexed text of one graph."""
+def _graph_items(
+    kgstore: Any, graph: str
+) -> Iterator[tuple[str, str, list[list[int | None]], tuple[str | None, ...]]]:
+    """(item, kind, quote offsets, one text per field) for every item with texts in one graph.
+
+    A field with several texts (two labels, two quotes) holds them one a line;
+    the quotes' offsets are listed in the same order.
+    """
     import pyoxigraph as ox
 
     from kgtool.query import package_query
 
-    seen: set[tuple[str, str, str]] = set()  # a label given twice (two languages) is one text
+    found: dict[str, tuple[str, dict[str, list[str]], list[list[int | None]]]] = {}
     for name, (kind, fixed) in EXTRACTORS.items():
         query = package_query(name)
         rows = kgstore.query(query.text, substitutions={ox.Variable("g"): ox.NamedNode(graph)})
@@ -312,15 +355,23 @@ def _graph_documents(kgstore: Any, graph: str) -> Iterator[tuple[Any, ...]]:
             item = row["item"]
             if not isinstance(item, ox.NamedNode):
                 continue  # a blank node cannot be named in a result or looked up again
+            _, texts, anchors = found.setdefault(item.value, (kind, {}, []))
             field_name = fixed or row["field"].value
-            key = (item.value, field_name, row["text"].value)
-            if key in seen:
-                continue
-            seen.add(key)
-            start = end = None
-            if name == "search-quotes":
-                start, end = _integer(row["start"]), _integer(row["end"])
-            yield (graph, item.value, kind, field_name, start, end, row["text"].value)
+            text = " ".join(row["text"].value.split("\n")) if field_name != "text" else None
+            text = row["text"].value if text is None else text
+            values = texts.setdefault(field_name, [])
+            if text in values and field_name != "quote":
+                continue  # a label given twice (two languages) is one text
+            values.append(text)
+            if field_name == "quote":
+                anchors.append([_integer(row["start"]), _integer(row["end"])])
+    for item, (kind, texts, anchors) in sorted(found.items()):
+        yield (
+            item,
+            kind,
+            anchors,
+            tuple("\n".join(texts[f]) if f in texts else None for f in FIELDS),
+        )
 
 
 def _integer(term: Any) -> int | None:
@@ -429,7 +480,7 @@ def search(
     index = index_for(kgstore)
     found = index.matches(text, limit=limit + 1, offset=offset, kinds=kinds)
     more, found = len(found) > limit, found[:limit]
-    checked = graph_labels(executor or LocalExecutor(kgstore), {hit.item for hit in found})
+    checked = graph_labels(executor or LocalExecutor(kgstore), {(h.item, h.kind) for h in found})
     hits = [
         Hit(**{**asdict(hit), "label": checked[(hit.item, hit.kind)]})
         for hit in found
@@ -438,24 +489,27 @@ def search(
     return SearchPage(text, hits, limit, offset, more, dropped=len(found) - len(hits))
 
 
-def graph_labels(executor: Any, items: set[str]) -> dict[tuple[str, str], str]:
-    """(item, kind) -> label for the items the graph has (kgtool/sparql/search-hits.rq)."""
-    if not items:
-        return {}
+def graph_labels(executor: Any, found: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(item, kind) -> label for the found items the graph has (kgtool/sparql/search-hit-*.rq)."""
     import pyoxigraph as ox
 
     from kgtool.query import package_query
     from kgtool.sparql_text import where_group
 
-    query = package_query("search-hits").text
-    group = where_group(query)
-    assert group is not None
-    values = " ".join(str(ox.NamedNode(item)) for item in sorted(items))
-    sparql = f"{query[: group[0] + 1]} VALUES ?item {{ {values} }}\n{query[group[0] + 1 :]}"
-    result = executor.execute(sparql, {})
+    by_kind: dict[str, set[str]] = {}
+    for item, kind in found:
+        by_kind.setdefault(kind, set()).add(item)
     labels: dict[tuple[str, str], str] = {}
-    for item, kind, label in result.rows:
-        labels.setdefault((item.value, kind.value), "" if label is None else label.value)
+    for kind, items in sorted(by_kind.items()):
+        query = package_query(HIT_QUERIES[kind]).text
+        group = where_group(query)
+        assert group is not None
+        values = " ".join(str(ox.NamedNode(item)) for item in sorted(items))
+        sparql = f"{query[: group[0] + 1]} VALUES ?item {{ {values} }}\n{query[group[0] + 1 :]}"
+        for item, label in executor.execute(sparql, {}).rows:
+            key = (item.value, kind)
+            if not labels.get(key):
+                labels[key] = "" if label is None else label.value
     return labels
 
 
@@ -474,10 +528,10 @@ def claims_quoting(executor: Any, text: str) -> list[str] | None:
         return None
     with contextlib.suppress(QueryError):
         index = index_for(kgstore)
-        hits = index.matches(f'"{phrase}"', limit=None, kinds=["claim"], per_item=False)
-        found = list(dict.fromkeys(hit.item for hit in hits if hit.field == "quote"))
+        hits = index.matches(f'"{phrase}"', limit=None, fields=["quote"])
+        found = list(dict.fromkeys(hit.item for hit in hits))
         if found:
-            checked = graph_labels(executor, set(found))
+            checked = graph_labels(executor, {(claim, "claim") for claim in found})
             return [claim for claim in found if (claim, "claim") in checked] or None
     return None
 

@@ -57,8 +57,9 @@ def test_several_words_must_all_occur(built: KgStore) -> None:
 def test_phrase_matches_the_quotes_that_hold_it(built: KgStore) -> None:
     expected = sorted({c for c, q in graph_quotes(built) if "only country" in q.lower()})
     assert expected  # the shipped article has the phrase
-    hits = index_for(built).matches('"only country"', limit=None, kinds=["claim"], per_item=False)
-    assert sorted({h.item for h in hits if h.field == "quote"}) == expected
+    hits = index_for(built).matches('"only country"', limit=200, fields=["quote"])
+    assert sorted({h.item for h in hits}) == expected
+    assert {h.field for h in hits} == {"quote"} and all(h.start is not None for h in hits)
     assert all("only country" in hit.text.lower() for hit in hits)
     # the same words in the other order are no phrase of the text
     assert search('"country only"', built).hits == []

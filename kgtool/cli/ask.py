@@ -84,6 +84,10 @@ def list_queries_command(state: State, fmt: str) -> None:
     help="table/csv/tsv/json/sparql-json/sparql-xml for SELECT and ASK; "
     "ttl/nt/jsonld for CONSTRUCT and DESCRIBE.",
 )
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=None, help="Only this many rows (a page)."
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows first.")
 @endpoint_option
 @pass_state
 def query(
@@ -92,6 +96,8 @@ def query(
     expression: str | None,
     params: tuple[str, ...],
     fmt: str,
+    limit: int | None,
+    offset: int,
     endpoint: str | None,
 ) -> None:
     """Run a named query, a .rq file, or SPARQL given with -e.
@@ -101,6 +107,7 @@ def query(
       kgtool query trade-flows
       kgtool query trade-flows --param exporter=ent:north-korea --format csv
       kgtool query my-question.rq
+      kgtool query claims-in-period --limit 20 --offset 40
       kgtool query -e 'SELECT ?c WHERE { ?c a kg:Claim } LIMIT 5'
 
     Parameters are bound as RDF terms, never pasted into the query text.
@@ -118,9 +125,14 @@ def query(
     if expression is not None:
         if params:
             raise QueryError("--param applies to named queries only")
-        result = run_text(expression, executor=executor, origin="<expression>")
+        result = run_text(
+            expression, executor=executor, origin="<expression>", limit=limit, offset=offset
+        )
     else:
-        result = run(name, _parse_params(params), executor=executor, project=state.project)
+        params_ = _parse_params(params)
+        result = run(
+            name, params_, executor=executor, project=state.project, limit=limit, offset=offset
+        )
     click.echo(result.serialize(fmt).rstrip("\n"))
 
 

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from kgtool.query import NamedQuery
 
 
+#: rows of a named query's answer on one API page, unless ?limit= (up to 10,000) says otherwise
+QUERY_PAGE = 100
+
+
 def named_queries(request: Request) -> list[NamedQuery]:
     """The project's named queries (none when the app has no project)."""
     from kgtool.query import list_queries
@@ -80,17 +84,27 @@ async def queries(request: Request) -> Response:
 
 
 async def run_query(request: Request) -> Response:
-    """``GET /api/queries/{name}?param=value``: run with parameters bound as RDF terms."""
+    """``GET /api/queries/{name}?param=value&limit=&offset=``: one page, parameters as terms."""
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
 
     from kgtool.query import run
+    from kgtool.server.pages import page_window
+    from kgtool.sparql_text import query_form
 
     query = find_named(request, request.path_params["name"])
-    params = dict(request.query_params)
+    limit, offset = page_window(request, QUERY_PAGE, most=10_000)
+    params = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
     executor = request.app.state.executor
-    result = await run_in_threadpool(run, query, params, executor=executor)
-    return JSONResponse({"query": query.name, **result_json(result)})
+    # One row more than the page tells whether another page follows; ASK has no rows.
+    rows = None if query_form(query.text) == "ASK" else limit + 1
+    result = await run_in_threadpool(
+        lambda: run(query, params, executor=executor, limit=rows, offset=offset if rows else 0)
+    )
+    more = len(result.rows) > limit
+    result.rows = result.rows[:limit]
+    page = {"limit": limit, "offset": offset, "more": more}
+    return JSONResponse({"query": query.name, **result_json(result), **page})
 
 
 def _require(request: Request, name: str) -> str:

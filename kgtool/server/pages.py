@@ -63,12 +63,14 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 
 # Reading the graph ------------------------------------------------------------
-def select(executor: Any, name: str, **params: str) -> QueryResult:
-    """Run the package query ``name`` with its parameters bound as terms."""
+def select(executor: Any, name: str, window: Any = None, **params: str) -> QueryResult:
+    """Run the package query ``name`` with its parameters bound as terms (``window``: a page)."""
+    from kgtool.paging import Window, paged
     from kgtool.query import bind_parameters, package_query
 
     query = package_query(name)
-    return executor.execute(query.text, bind_parameters(query, params))
+    text = paged(query.text, window or Window())
+    return executor.execute(text, bind_parameters(query, params))
 
 
 def rows(result: QueryResult) -> list[dict[str, Any]]:
@@ -107,15 +109,19 @@ def search_hits(executor: Any, query_text: str) -> list[dict[str, Any]]:
 SEARCH_PAGE = 20
 
 
-def page_window(request: Request, default: int = SEARCH_PAGE) -> tuple[int, int]:
-    """``?limit=`` (1 to 200) and ``?offset=`` of a paged list."""
+#: rows of the entity page's list of claims on one page
+ENTITY_PAGE = 200
+
+
+def page_window(request: Request, default: int = SEARCH_PAGE, most: int = 1000) -> tuple[int, int]:
+    """``?limit=`` (1 to ``most``) and ``?offset=`` of a paged list."""
     try:
         limit = int(request.query_params.get("limit", default))
         offset = int(request.query_params.get("offset", 0))
     except ValueError:
         raise QueryError("limit and offset must be whole numbers") from None
-    if not 1 <= limit <= 200 or offset < 0:
-        raise QueryError("the limit must be 1 to 200 and the offset at least 0")
+    if not 1 <= limit <= most or offset < 0:
+        raise QueryError(f"the limit must be 1 to {most} and the offset at least 0")
     return limit, offset
 
 
@@ -246,10 +252,19 @@ def claim_view(executor: Any, iri: str) -> dict[str, Any]:
     }
 
 
-def entity_view(executor: Any, iri: str) -> dict[str, Any]:
-    """The entity page's data: its description and its claims grouped by kind of fact."""
+def entity_view(
+    executor: Any, iri: str, limit: int = ENTITY_PAGE, offset: int = 0
+) -> dict[str, Any]:
+    """The entity page's data: its description and one page of its claims by kind of fact.
+
+    The page is ``limit`` rows of the query (one per claim and role, in its
+    order) after ``offset``; one row more is asked for to know if another follows.
+    """
+    from kgtool.paging import Window
+
     described = rows(select(executor, "web-entity", entity=iri))
-    claims = rows(select(executor, "web-entity-claims", entity=iri))
+    claims = rows(select(executor, "web-entity-claims", Window(limit + 1, offset), entity=iri))
+    more, claims = len(claims) > limit, claims[:limit]
     if not described and not claims:
         raise NotFoundError(f"nothing about <{iri}> in the graph", hint="search for it instead")
     properties: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -288,6 +303,7 @@ def entity_view(executor: Any, iri: str) -> dict[str, Any]:
         "properties": list(properties.values()),
         "groups": [{**g, "claims": list(g["claims"].values())} for g in groups.values()],
         "count": len({row["claim"].value for row in claims}),
+        "paging": {"limit": limit, "offset": offset, "more": more, "rows": len(claims)},
     }
 
 
@@ -309,7 +325,9 @@ async def home(request: Request) -> Response:
 async def entity(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    view = await run_in_threadpool(entity_view, request.app.state.executor, _target(request))
+    limit, offset = page_window(request, ENTITY_PAGE)
+    executor, target = request.app.state.executor, _target(request)
+    view = await run_in_threadpool(entity_view, executor, target, limit, offset)
     return render(request, "entity.html", view)
 
 
