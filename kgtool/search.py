@@ -42,6 +42,7 @@ EXTRACTORS: dict[str, tuple[str, str | None]] = {
 }
 #: the index's columns: one row per item and graph, one column per field of its texts
 FIELDS = ("statement", "quote", "label", "headline", "text")
+SHOWN_FIRST = ("quote", "statement", "label", "headline", "text")
 KIND_FIELDS = {
     "claim": ("statement", "quote"),
     "entity": ("label",),
@@ -256,7 +257,9 @@ class SearchIndex:
             f"SELECT {marks}, {snippet} FROM fts WHERE fts MATCH ? AND rowid = ?", (match, row_id)
         ).fetchone()
         best: tuple[int, str, int, str] | None = None  # marks, field, line, text
-        for name, value in zip(FIELDS, row or (), strict=False):
+        values = dict(zip(FIELDS, row or (), strict=False))
+        for name in SHOWN_FIRST:  # on equal matches a quote (with its offsets) is shown
+            value = values.get(name)
             lines = (value or "").split("\n") if name != "text" else [value or ""]
             for number, text in enumerate(lines):
                 count = text.count(_OPEN_MARK)

@@ -165,3 +165,37 @@ def test_entity_page_pages_through_its_claims(server: Server) -> None:
         visited += 1
     assert visited >= len(rows) // 3
     assert set(seen) == expected  # every claim of the entity, read from the graph
+
+
+@pytest.mark.browser
+def test_search_page_next_and_previous_in_a_browser(server: Server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.fail("Chromium is missing: scripts/test.sh installs the Debian package")
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    whole = requests.get(server.url + "/api/search", params={"q": "korea", "limit": 200}).json()
+    expected = [hit["iri"] for hit in whole["results"]]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
+        page_ = browser.new_page()
+        page_.goto(server.url + "/?q=korea&limit=5")
+        first = page_.eval_on_selector_all("a.hit", "links => links.map(a => a.href)")
+        assert page_.locator("a.previous").count() == 0
+        page_.click("a.next")
+        page_.wait_for_selector("a.previous")
+        second = page_.eval_on_selector_all("a.hit", "links => links.map(a => a.href)")
+        page_.click("a.previous")
+        page_.wait_for_selector("a.next")
+        again = page_.eval_on_selector_all("a.hit", "links => links.map(a => a.href)")
+        browser.close()
+    assert first == again and first != second
+
+    def shown(links: list[str]) -> set[str]:
+        return {requests.utils.unquote(link.split("iri=", 1)[1]) for link in links}
+
+    def linked(hits: list[str]) -> set[str]:  # a page groups its hits by kind; sources unlinked
+        return {iri for iri in hits if not iri.startswith("https://w3id.org/kgtool/source/")}
+
+    assert shown(first) == linked(expected[:5]) and shown(second) == linked(expected[5:10])
