@@ -301,8 +301,7 @@ class SearchIndex:
             cursor = self.connection.cursor()
             for graph in sorted(set(changed) | set(removed)):
                 _drop_graph(cursor, graph)
-            for graph in changed:
-                _add_graph(cursor, kgstore, graph, wanted[graph])
+            _add_graphs(cursor, kgstore, {graph: wanted[graph] for graph in changed})
             cursor.execute("INSERT OR REPLACE INTO meta VALUES ('digest', ?)", (_summary(wanted),))
         action = "built" if not have else "updated"
         return IndexUpdate(action, changed, removed, self.documents())
@@ -323,10 +322,14 @@ def _drop_graph(cursor: sqlite3.Cursor, graph: str) -> None:
     cursor.execute("DELETE FROM graphs WHERE graph = ?", (graph,))
 
 
-def _add_graph(cursor: sqlite3.Cursor, kgstore: Any, graph: str, digest: str) -> None:
+#: above this many changed graphs, each query reads every graph once instead of one at a time
+BULK_GRAPHS = 20
+
+
+def _add_graphs(cursor: sqlite3.Cursor, kgstore: Any, digests: Mapping[str, str]) -> None:
     columns = ", ".join(FIELDS)
     marks = ", ".join("?" for _ in FIELDS)
-    for item, kind, anchors, texts in _graph_items(kgstore, graph):
+    for graph, item, kind, anchors, texts in _graph_items(kgstore, set(digests)):
         cursor.execute(
             f"INSERT INTO items(graph, item, kind, anchors, {columns}) "
             f"VALUES (?, ?, ?, ?, {marks})",
@@ -335,46 +338,46 @@ def _add_graph(cursor: sqlite3.Cursor, kgstore: Any, graph: str, digest: str) ->
         cursor.execute(
             f"INSERT INTO fts(rowid, {columns}) VALUES (?, {marks})", (cursor.lastrowid, *texts)
         )
-    cursor.execute("INSERT INTO graphs VALUES (?, ?)", (graph, digest))
+    cursor.executemany("INSERT INTO graphs VALUES (?, ?)", sorted(digests.items()))
 
 
 def _graph_items(
-    kgstore: Any, graph: str
-) -> Iterator[tuple[str, str, list[list[int | None]], tuple[str | None, ...]]]:
-    """(item, kind, quote offsets, one text per field) for every item with texts in one graph.
+    kgstore: Any, graphs: set[str]
+) -> Iterator[tuple[str, str, str, list[list[int | None]], tuple[str | None, ...]]]:
+    """(graph, item, kind, quote offsets, one text per field) for the items of ``graphs``.
 
     A field with several texts (two labels, two quotes) holds them one a line;
-    the quotes' offsets are listed in the same order.
+    the quotes' offsets are listed in the same order. A few graphs are read one
+    by one (?g bound); many (a first build) by one pass of each query over all.
     """
     import pyoxigraph as ox
 
     from kgtool.query import package_query
 
-    found: dict[str, tuple[str, dict[str, list[str]], list[list[int | None]]]] = {}
+    found: dict[tuple[str, str], tuple[str, dict[str, list[str]], list[list[int | None]]]] = {}
+    bound = [{ox.Variable("g"): ox.NamedNode(g)} for g in sorted(graphs)]
+    passes: list[dict[Any, Any] | None] = bound if len(graphs) <= BULK_GRAPHS else [None]
     for name, (kind, fixed) in EXTRACTORS.items():
         query = package_query(name)
-        rows = kgstore.query(query.text, substitutions={ox.Variable("g"): ox.NamedNode(graph)})
-        for row in rows:
-            item = row["item"]
-            if not isinstance(item, ox.NamedNode):
-                continue  # a blank node cannot be named in a result or looked up again
-            _, texts, anchors = found.setdefault(item.value, (kind, {}, []))
-            field_name = fixed or row["field"].value
-            text = " ".join(row["text"].value.split("\n")) if field_name != "text" else None
-            text = row["text"].value if text is None else text
-            values = texts.setdefault(field_name, [])
-            if text in values and field_name != "quote":
-                continue  # a label given twice (two languages) is one text
-            values.append(text)
-            if field_name == "quote":
-                anchors.append([_integer(row["start"]), _integer(row["end"])])
-    for item, (kind, texts, anchors) in sorted(found.items()):
-        yield (
-            item,
-            kind,
-            anchors,
-            tuple("\n".join(texts[f]) if f in texts else None for f in FIELDS),
-        )
+        for substitutions in passes:
+            for row in kgstore.query(query.text, substitutions=substitutions):
+                item, graph = row["item"], row["g"].value
+                if not isinstance(item, ox.NamedNode) or graph not in graphs:
+                    continue  # a blank node cannot be named in a result or looked up again
+                _, texts, anchors = found.setdefault((graph, item.value), (kind, {}, []))
+                field_name = fixed or row["field"].value
+                text = row["text"].value
+                if field_name != "text":
+                    text = " ".join(text.split("\n"))  # one text a line in its field
+                values = texts.setdefault(field_name, [])
+                if text in values and field_name != "quote":
+                    continue  # a label given twice (two languages) is one text
+                values.append(text)
+                if field_name == "quote":
+                    anchors.append([_integer(row["start"]), _integer(row["end"])])
+    for (graph, item), (kind, texts, anchors) in sorted(found.items()):
+        fields = tuple("\n".join(texts[f]) if f in texts else None for f in FIELDS)
+        yield graph, item, kind, anchors, fields
 
 
 def _integer(term: Any) -> int | None:
