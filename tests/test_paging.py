@@ -163,8 +163,9 @@ def test_entity_page_pages_through_its_claims(server: Server) -> None:
         claims, url = _links(response.text)
         seen.extend(requests.utils.unquote(c) for c in claims)
         visited += 1
-    assert visited >= len(rows) // 3
+    assert visited >= len(expected) // 3
     assert set(seen) == expected  # every claim of the entity, read from the graph
+    assert len(seen) == len(expected)  # each on one page: a page never cuts a claim's roles
 
 
 @pytest.mark.browser
@@ -199,3 +200,16 @@ def test_search_page_next_and_previous_in_a_browser(server: Server) -> None:
         return {iri for iri in hits if not iri.startswith("https://w3id.org/kgtool/source/")}
 
     assert shown(first) == linked(expected[:5]) and shown(second) == linked(expected[5:10])
+
+
+def test_an_entity_page_does_not_cut_a_claims_roles() -> None:
+    from kgtool.server.pages import _whole_claims
+
+    def rows(*claims: str) -> list[dict[str, str]]:
+        return [{"claim": claim} for claim in claims]
+
+    # one row more than the page is read: it tells whether the page's last claim goes on
+    assert _whole_claims(rows("a", "b", "b", "c"), 2) == rows("a")
+    assert _whole_claims(rows("a", "b", "b", "c"), 3) == rows("a", "b", "b")
+    assert _whole_claims(rows("a", "b"), 2) == rows("a", "b")  # the last page
+    assert _whole_claims(rows("b", "b", "b"), 2) == rows("b", "b")  # one claim, many roles

@@ -252,6 +252,21 @@ def claim_view(executor: Any, iri: str) -> dict[str, Any]:
     }
 
 
+def _whole_claims(found: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` rows, less a claim cut by the page's end (its rows are adjacent).
+
+    The claim then opens the next page with all its roles; a page of one
+    claim with more roles than ``limit`` is kept as it is.
+    """
+    if len(found) <= limit:
+        return found
+    cut = found[limit]["claim"]
+    kept = found[:limit]
+    while kept and kept[-1]["claim"] == cut:
+        kept.pop()
+    return kept or found[:limit]
+
+
 def entity_view(
     executor: Any, iri: str, limit: int = ENTITY_PAGE, offset: int = 0
 ) -> dict[str, Any]:
@@ -264,7 +279,7 @@ def entity_view(
 
     described = rows(select(executor, "web-entity", entity=iri))
     claims = rows(select(executor, "web-entity-claims", Window(limit + 1, offset), entity=iri))
-    more, claims = len(claims) > limit, claims[:limit]
+    more, claims = len(claims) > limit, _whole_claims(claims, limit)
     if not described and not claims:
         raise NotFoundError(f"nothing about <{iri}> in the graph", hint="search for it instead")
     properties: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -303,7 +318,13 @@ def entity_view(
         "properties": list(properties.values()),
         "groups": [{**g, "claims": list(g["claims"].values())} for g in groups.values()],
         "count": len({row["claim"].value for row in claims}),
-        "paging": {"limit": limit, "offset": offset, "more": more, "rows": len(claims)},
+        "paging": {
+            "limit": limit,
+            "offset": offset,
+            "more": more,
+            "rows": len(claims),
+            "next": offset + len(claims),
+        },
     }
 
 
