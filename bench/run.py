@@ -144,6 +144,9 @@ def step_build(project: str, warm: bool = False) -> None:
     from kgtool.store import build_store
 
     proj = Project(Path(project))
+    # build_store refuses a store folder holding files it does not list, and it does not
+    # list the compiled shapes that validation keeps there: without this a warm build fails.
+    (proj.store_path / "shacl-plan.pickle").unlink(missing_ok=True)
     if not warm:
         for path in (proj.root / ".kgtool", proj.store_path, proj.dist_dir):
             shutil.rmtree(path, ignore_errors=True)
@@ -627,12 +630,15 @@ def table(r: dict[str, object], bound: float) -> str:
     label = (
         "a cold build: new store, no piece cache of an earlier run"
         if cache == "cold"
-        else "a WARM build: the piece cache of an earlier run was reused (--warm)"
+        else "a WARM build: the piece cache and search index of an earlier run were reused"
     )
     extra = [
         f"claims {r['claims']}, quads {quads}, {quads / max(ours_total, 1e-9):,.0f} quads/s "
         f"(kgtool full build, {label}); validation results: {b.get('results')}",
     ]
+    if "error" in b:
+        said = str(b["error"]).strip().splitlines()
+        extra.append("kgtool build FAILED: " + (said[-1] if said else f"exit code {b.get('code')}"))
     extra.extend(_jena_lines(r, b))
     sr = r.get("search")
     if isinstance(sr, dict) and "searches" in sr:
