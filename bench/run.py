@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))  # jena.py and search.py, scripts beside this one
 PYTHON = sys.executable
 KGTOOL = str(Path(PYTHON).parent / "kgtool")
 
@@ -120,28 +121,52 @@ def rss_wrapper(argv: list[str]) -> int:
 # Steps run in children -----------------------------------------------------------
 
 
-def step_build(project: str) -> None:
-    """``kgtool build --force`` in its three phases; one JSON line of timings.
+def step_build(project: str, warm: bool = False) -> None:
+    """``kgtool build --force`` in its phases; one JSON line of timings.
+
+    Cold (the default): the store, its piece cache, the saved report and the
+    search index of an earlier run are deleted first, so every file is parsed
+    and rendered again, as on a new corpus. ``warm`` keeps them: the load then
+    takes unchanged pieces from the cache, and the figures are labelled so.
 
     load = parse every file into its export piece and bulk-load the store;
-    validate = every shape on every node (SPARQL engine), report saved for
-    the incremental rebuild; export = the four dist files from the pieces.
+    index = the full-text index read from the store; validate = every shape
+    on every node (SPARQL engine), report saved for the incremental rebuild;
+    export = the dist files from the pieces.
     """
+    import shutil
+    from collections import Counter
+
     from kgtool.export import write_dist
     from kgtool.incremental import validate_incrementally
     from kgtool.project import Project
+    from kgtool.search import index_path, update_index
     from kgtool.store import build_store
 
     proj = Project(Path(project))
+    # build_store refuses a store folder holding files it does not list, and it does not
+    # list the compiled shapes that validation keeps there: without this a warm build fails.
+    (proj.store_path / "shacl-plan.pickle").unlink(missing_ok=True)
+    if not warm:
+        for path in (proj.root / ".kgtool", proj.store_path, proj.dist_dir):
+            shutil.rmtree(path, ignore_errors=True)
+        index = index_path(proj.store_path)
+        for leftover in (index, Path(f"{index}-wal"), Path(f"{index}-shm")):
+            leftover.unlink(missing_ok=True)
     t0 = time.perf_counter()
     kgstore, stats = build_store(proj)
     t1 = time.perf_counter()
-    report = validate_incrementally(kgstore, engine="sparql")
+    update_index(kgstore)
     t2 = time.perf_counter()
-    write_dist(kgstore, proj.dist_dir)
+    report = validate_incrementally(kgstore, engine="sparql")
     t3 = time.perf_counter()
-    print(json.dumps({"load": t1 - t0, "validate": t2 - t1, "export": t3 - t2,
-                      "quads": stats.quads, "results": len(report.results)}))  # fmt: skip
+    write_dist(kgstore, proj.dist_dir)
+    t4 = time.perf_counter()
+    components = Counter(r.component.rsplit("#", 1)[-1] for r in report.results)
+    print(json.dumps({"load": t1 - t0, "index": t2 - t1, "validate": t3 - t2, "export": t4 - t3,
+                      "quads": stats.quads, "results": len(report.results),
+                      "components": dict(sorted(components.items())),
+                      "cache": "warm" if warm else "cold"}))  # fmt: skip
 
 
 #: Values for the queries' parameters, found in the generated corpus: the defaults name
@@ -368,21 +393,42 @@ def step_baseline(project: str) -> None:
     emit(serialize=time.perf_counter() - validated)
 
 
+def step_search(project: str) -> None:
+    """bench/search.py on the built store: the index from scratch, each kind of search."""
+    import search
+
+    print(json.dumps(search.bench(Path(project), repeats=21, limit=20)))
+
+
+def run_jena(project: Path, bound: float) -> dict[str, object]:
+    """Jena's riot, ``shacl validate`` and TDB2 loader on the same files, each bounded."""
+    import jena
+
+    if not jena.available():
+        return {"skipped": "java or /usr/share/java/jena-cmds.jar is missing"}
+    jena.messages_jar()  # built once, before any step is timed
+    return {
+        part: measure(child(f"jena-{part}", str(project)), bound)
+        for part in ("parse", "validate", "load")
+    }
+
+
 # The driver ---------------------------------------------------------------------
 
 
-def ensure_corpus(claims: int, seed: int, root: Path) -> Path:
-    """The corpus of ``claims`` and ``seed`` under ``root``, generated if missing.
+def ensure_corpus(claims: int, seed: int, root: Path, violations: int = 0) -> Path:
+    """The corpus of ``claims``, ``seed`` and ``violations`` under ``root``, generated if missing.
 
     A corpus kept from an earlier run gets the repository's current ontology/
     and queries/ (the generator copies them once), so a rerun measures the
     shapes and queries of this checkout; the build then brings the store up to date.
     """
-    out = root / f"kg-{claims}-s{seed}"
+    out = root / (f"kg-{claims}-s{seed}" + (f"-v{violations}" if violations else ""))
     stamp = out / "violations.json"
     if not stamp.is_file():
         subprocess.run([PYTHON, str(REPO / "bench" / "generate.py"), "--claims", str(claims),
-                        "--seed", str(seed), "--out", str(out)], check=True)  # fmt: skip
+                        "--seed", str(seed), "--violations", str(violations),
+                        "--out", str(out)], check=True)  # fmt: skip
         return out
     for folder in ("ontology", "queries"):
         _sync_folder(REPO / folder, out / folder)
@@ -415,7 +461,7 @@ def startup(argv: list[str], repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-STEPS = ("build", "floor", "queries", "rebuild", "startup")
+STEPS = ("build", "floor", "queries", "rebuild", "startup", "search", "jena")
 
 
 def bench(
@@ -426,16 +472,28 @@ def bench(
     baseline: bool,
     steps: set[str],
     query_bound: float = 60.0,
+    warm: bool = False,
+    violations: int = 0,
 ) -> dict[str, object]:
-    project = ensure_corpus(claims, seed, workdir)
+    project = ensure_corpus(claims, seed, workdir, violations)
     results: dict[str, object] = {"claims": claims, "project": str(project)}
-    results["build"] = measure(child("build", str(project)))
+    results["build"] = measure(child("build-warm" if warm else "build", str(project)))
     if "floor" in steps:
         results["floor"] = measure(child("floor", str(project)))
     queries = run_queries(project, 5, query_bound) if "queries" in steps else {}
     results["queries"] = {"queries": queries, "bound": query_bound, "repeats": 5}
     if "rebuild" in steps:
         results["rebuild"] = measure(child("rebuild", str(project)))
+    if "search" in steps:
+        results["search"] = measure(child("search", str(project)))
+    if "jena" in steps:
+        results["jena"] = run_jena(project, bound)
+        validated = results["jena"].get("validate")  # type: ignore[union-attr]
+        ours = results["build"].get("components")  # type: ignore[union-attr]
+        if isinstance(validated, dict) and "components" in validated and isinstance(ours, dict):
+            import jena
+
+            results["shacl_differences"] = jena.differences(ours, validated["components"])
     if "startup" in steps:
         results["help_seconds"] = startup([KGTOOL, "--help"])
     medians = {k: v["median"] for k, v in queries.items() if v["median"] is not None}
@@ -478,6 +536,44 @@ def _query_line(value: dict[str, object], bound: float) -> str:
     return shown
 
 
+def _jena_lines(r: dict[str, object], b: dict[str, object]) -> list[str]:
+    """Jena's three steps beside kgtool's, and where the two SHACL reports differ."""
+    j = r.get("jena")
+    if not isinstance(j, dict):
+        return []
+    if "skipped" in j:
+        return [f"Apache Jena: not run ({j['skipped']})"]
+    lines = []
+    for part, ours in (("parse", "load"), ("validate", "validate"), ("load", "load")):
+        m = j.get(part)
+        if not isinstance(m, dict):
+            continue
+        value = m.get(part)
+        if m.get("timeout"):
+            shown = "killed at the bound"
+        elif isinstance(value, float) and not m.get("code"):
+            shown = f"{_secs(value)}, {m.get('rss_mb')} MB"
+        else:
+            said = str(m.get("error", "")).strip().splitlines()
+            shown = "failed: " + (said[-1] if said else f"exit code {m.get('code')}")
+        name = {"parse": "riot parse", "validate": "shacl validate", "load": "tdb2.tdbloader"}
+        extra = f", {m['triples']:,} triples" if isinstance(m.get("triples"), int) else ""
+        extra += f", {m['results']} results" if "results" in m else ""
+        lines.append(
+            f"Apache Jena {name[part]}: {shown}{extra} (kgtool {ours}: {_secs(b.get(ours))})"
+        )
+    diff = r.get("shacl_differences")
+    if isinstance(diff, dict):
+        if diff:
+            shown = "; ".join(
+                f"{c}: kgtool {v['kgtool']}, Jena {v['jena']}" for c, v in diff.items()
+            )
+            lines.append(f"SHACL results by constraint component that differ: {shown}")
+        else:
+            lines.append("SHACL results by constraint component: kgtool and Jena agree")
+    return lines
+
+
 def table(r: dict[str, object], bound: float) -> str:
     b = r["build"]
     assert isinstance(b, dict)
@@ -505,13 +601,21 @@ def table(r: dict[str, object], bound: float) -> str:
 
     total_base: float | None = 0.0
     rss = f"{b.get('rss_mb')} MB"
-    for mine, part in (("load", "parse"), ("validate", "validate"), ("export", "serialize")):
+    for mine, part in (
+        ("load", "parse"),
+        ("index", "-"),
+        ("validate", "validate"),
+        ("export", "serialize"),
+    ):
+        if part == "-":  # the search index has no counterpart in the baseline
+            rows.append((f"{mine} (full-text search)", _secs(b.get(mine)), rss, "-", "-", "-"))
+            continue
         seconds, text, brss = base(part)
         total_base = None if seconds is None or total_base is None else total_base + seconds
         ours = b.get(mine)
         ratio = f"{ours / seconds:.3f}" if seconds and isinstance(ours, float) else "-"
         rows.append((f"{mine} ({part})", _secs(ours), rss, text, brss, ratio))
-    ours_total = sum(float(b.get(k, 0.0)) for k in ("load", "validate", "export"))  # type: ignore[arg-type]
+    ours_total = sum(float(b.get(k, 0.0)) for k in ("load", "index", "validate", "export"))  # type: ignore[arg-type]
     ratio = f"{ours_total / total_base:.3f}" if total_base else "-"
     base_total = _secs(total_base) if total_base else "-"
     if isinstance(m, dict) and m.get("timeout"):  # the baseline ran for the whole bound
@@ -522,10 +626,27 @@ def table(r: dict[str, object], bound: float) -> str:
     q = r["queries"]
     medians = q.get("queries", {}) if isinstance(q, dict) else {}
     qbound = float(q.get("bound", 60.0)) if isinstance(q, dict) else 60.0
+    cache = b.get("cache", "cold")
+    label = (
+        "a cold build: new store, no piece cache of an earlier run"
+        if cache == "cold"
+        else "a WARM build: the piece cache and search index of an earlier run were reused"
+    )
     extra = [
         f"claims {r['claims']}, quads {quads}, {quads / max(ours_total, 1e-9):,.0f} quads/s "
-        f"(kgtool full build)",
+        f"(kgtool full build, {label}); validation results: {b.get('results')}",
     ]
+    if "error" in b:
+        said = str(b["error"]).strip().splitlines()
+        extra.append("kgtool build FAILED: " + (said[-1] if said else f"exit code {b.get('code')}"))
+    extra.extend(_jena_lines(r, b))
+    sr = r.get("search")
+    if isinstance(sr, dict) and "searches" in sr:
+        import search
+
+        extra.extend(["", *search.table(sr).splitlines(), ""])
+    elif isinstance(sr, dict):
+        extra.append(f"search: failed {str(sr.get('error', ''))[-200:]}")
     fl = r.get("floor")
     if isinstance(fl, dict) and isinstance(fl.get("floor"), float):
         extra.append(
@@ -585,6 +706,15 @@ def main(argv: list[str] | None = None) -> int:
             step_floor(rest[0])
         elif name == "baseline":
             step_baseline(rest[0])
+        elif name == "build-warm":
+            step_build(rest[0], warm=True)
+        elif name == "search":
+            step_search(rest[0])
+        elif name in ("jena-parse", "jena-validate", "jena-load"):
+            import jena
+
+            {"jena-parse": jena.step_parse, "jena-validate": jena.step_validate,
+             "jena-load": jena.step_load}[name](rest[0])  # fmt: skip
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=10000)
@@ -600,6 +730,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-baseline", action="store_true", help="measure kgtool alone")
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="keep the store and piece cache of an earlier run (the build is labelled warm)",
+    )
+    parser.add_argument(
+        "--violations", type=int, default=0, help="faults of each kind in the corpus (default 0)"
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kgtool-bench"))
     parser.add_argument(
         "--steps",
@@ -622,6 +760,8 @@ def main(argv: list[str] | None = None) -> int:
         not args.no_baseline,
         steps,
         args.query_bound,
+        args.warm,
+        args.violations,
     )
     print(json.dumps(results, indent=2) if args.json else table(results, args.bound))
     return 0

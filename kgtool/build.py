@@ -19,6 +19,7 @@ from kgtool.errors import InputError
 from kgtool.export import StagedDist, commit_dist, discard_dist, stage_dist
 from kgtool.incremental import validate_incrementally
 from kgtool.project import Project
+from kgtool.search import update_index
 from kgtool.store import BuildStats, KgStore, build_store, refresh_store
 from kgtool.validate import ValidationReport
 
@@ -51,6 +52,7 @@ def build(
     compile_ = build_store if force else refresh_store
     kgstore, stats = compile_(project, progress=progress)
     progress(f"store {stats.action}: {stats.quads} quads")
+    update_index(kgstore, progress=progress)  # full-text search follows the changed graphs
     cancel = threading.Event()
     # The pool's exit waits for its threads: nothing is written after build returns.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kgtool-build") as pool:

@@ -358,11 +358,14 @@ def run(
     *,
     executor: Executor | None = None,
     project: Project | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> QueryResult:
     """Run a named query (by name, path or :class:`NamedQuery`) with parameters.
 
     Without an executor, the project's embedded store is opened (and refreshed
-    if the sources changed).
+    if the sources changed). ``limit``/``offset`` give one page of the answer
+    in the query's own order (see :mod:`kgtool.paging`).
     """
     if executor is None:
         from kgtool.store import open_store
@@ -377,10 +380,18 @@ def run(
         executor.origin = str(query.path)
         if executor.base_iri is None and query.path.is_file():
             executor.base_iri = query.path.resolve().as_uri()
-    return in_select_order(executor.execute(query.text, bindings), query.text)
+    text = _page(query.text, limit, offset)
+    return in_select_order(executor.execute(text, bindings), text)
 
 
-def run_text(sparql: str, *, executor: Executor, origin: str = "<query>") -> QueryResult:
+def run_text(
+    sparql: str,
+    *,
+    executor: Executor,
+    origin: str = "<query>",
+    limit: int | None = None,
+    offset: int = 0,
+) -> QueryResult:
     """Run ad-hoc SPARQL text (``kgtool query -e``).
 
     On the embedded store, relative IRIs resolve against the executor's base,
@@ -390,7 +401,14 @@ def run_text(sparql: str, *, executor: Executor, origin: str = "<query>") -> Que
         executor.origin = origin
         if executor.base_iri is None:
             executor.base_iri = Path.cwd().resolve().as_uri() + "/"
-    return in_select_order(executor.execute(sparql, {}), sparql)
+    text = _page(sparql, limit, offset)
+    return in_select_order(executor.execute(text, {}), text)
+
+
+def _page(sparql: str, limit: int | None, offset: int) -> str:
+    from kgtool.paging import Window, paged
+
+    return paged(sparql, Window(limit, offset))
 
 
 def in_select_order(result: QueryResult, sparql: str) -> QueryResult:

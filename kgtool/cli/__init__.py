@@ -23,6 +23,7 @@ from kgtool.cli import remote as _remote  # noqa: F401  isort: skip
 from kgtool.cli import serve as _serve  # noqa: F401  isort: skip
 from kgtool.cli import network as _network  # noqa: F401  isort: skip
 from kgtool.cli import authoring as _authoring  # noqa: F401  isort: skip
+from kgtool.cli import search as _search  # noqa: F401  isort: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -101,6 +101,10 @@ def list_queries_command(state: State, fmt: str) -> None:
     help="Base IRI for relative IRIs in the query (default: the .rq file's file: URL, "
     "or the current folder's for -e).",
 )
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=None, help="Only this many rows (a page)."
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many rows first.")
 @endpoint_option
 @pass_state
 def query(
@@ -111,6 +115,8 @@ def query(
     fmt: str,
     allowed_services: tuple[str, ...],
     base_iri: str | None,
+    limit: int | None,
+    offset: int,
     endpoint: str | None,
 ) -> None:
     """Run a named query, a .rq file, or SPARQL given with -e.
@@ -120,6 +126,7 @@ def query(
       kgtool query trade-flows
       kgtool query trade-flows --param exporter=ent:north-korea --format csv
       kgtool query my-question.rq
+      kgtool query claims-in-period --limit 20 --offset 40
       kgtool query -e 'SELECT ?c WHERE { ?c a kg:Claim } LIMIT 5'
 
     Parameters are bound as RDF terms, never pasted into the query text.
@@ -143,10 +150,19 @@ def query(
     if expression is not None:
         if params:
             raise QueryError("--param applies to named queries only")
-        result = run_text(expression, executor=executor, origin="<expression>")
+        result = run_text(
+            expression, executor=executor, origin="<expression>", limit=limit, offset=offset
+        )
     else:
         assert name is not None  # checked above: a name or an expression
-        result = run(name, _parse_params(params), executor=executor, project=state.project)
+        result = run(
+            name,
+            _parse_params(params),
+            executor=executor,
+            project=state.project,
+            limit=limit,
+            offset=offset,
+        )
     text = result.serialize(fmt)  # written as it is: a last empty line can be a row (TSV)
     click.echo(text, nl=not text.endswith("\n"))
 

@@ -248,6 +248,8 @@ def explain(target: str, executor: Executor) -> Explanation:
     """
     import pyoxigraph as ox
 
+    from kgtool.search import claims_quoting
+
     text = target.strip()
     if not text:
         raise NotFoundError("nothing to explain", hint="give a claim, an entity or some words")
@@ -276,8 +278,10 @@ def explain(target: str, executor: Executor) -> Explanation:
             f"{text!r} names several entities: " + ", ".join(compact_iri(e) for e in entities),
             hint="give the CURIE of the one you mean",
         )
-    rows = _run(executor, "quote-claims", needle=ox.Literal(text.lower()))
-    found = list(dict.fromkeys(row["claim"] or "" for row in rows))
+    found = claims_quoting(executor, text)  # the full-text index, when the store has one
+    if found is None:
+        rows = _run(executor, "quote-claims", needle=ox.Literal(text.lower()))
+        found = list(dict.fromkeys(row["claim"] or "" for row in rows))
     if not found:
         raise NotFoundError(
             f"no claim, entity or quote matches {text!r}", hint=_closest(text, executor)

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
 
+#: rows of a named query's answer on one API page, unless ?limit= (up to 10,000) says otherwise
+QUERY_PAGE = 100
+
+
 def result_json(result: Any) -> dict[str, Any]:
     """A QueryResult as JSON: compact rows for SELECT, a boolean for ASK, triples for graphs."""
     from kgtool.results import compact
@@ -47,19 +51,34 @@ async def queries(request: Request) -> Response:
 
 
 async def run_query(request: Request) -> Response:
-    """``GET /api/queries/{name}?param=value``: run with parameters bound as RDF terms."""
+    """``GET /api/queries/{name}?param=value&limit=&offset=``: one page, parameters as terms."""
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
 
     from kgtool.query import run
+    from kgtool.server.pages import page_window
+    from kgtool.sparql_text import query_form
 
     query = find_named(request, request.path_params["name"])
-    params = dict(request.query_params)
+    limit, offset = page_window(request, QUERY_PAGE, most=10_000)
+    params = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
     executor = request.app.state.executor
+    # One row more than the page tells whether another page follows; ASK has no rows.
+    rows = None if query_form(query.text) == "ASK" else limit + 1
     result = await run_in_threadpool(
-        client_input, "a parameter", run, query, params, executor=executor
+        client_input,
+        "a parameter",
+        run,
+        query,
+        params,
+        executor=executor,
+        limit=rows,
+        offset=offset if rows else 0,
     )
-    return JSONResponse({"query": query.name, **result_json(result)})
+    more = len(result.rows) > limit
+    result.rows = result.rows[:limit]
+    page = {"limit": limit, "offset": offset, "more": more}
+    return JSONResponse({"query": query.name, **result_json(result), **page})
 
 
 def _require(request: Request, name: str) -> str:
@@ -102,15 +121,19 @@ def _as_json(explanation: Any) -> Any:
 
 
 async def search(request: Request) -> Response:
-    """``GET /api/search?q=…``: entities and claims whose label or quote contains the text."""
+    """``GET /api/search?q=…&limit=&offset=``: a ranked page of entities, claims and sources."""
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse
 
-    from kgtool.server.pages import search_hits
+    from kgtool.server.pages import page_window, search_page
 
     text = _require(request, "q")
-    hits = await run_in_threadpool(search_hits, request.app.state.executor, text)
-    return JSONResponse({"q": text, "results": hits})
+    limit, offset = page_window(request)
+    hits, more = await run_in_threadpool(
+        search_page, request.app.state.executor, text, limit, offset
+    )
+    page = {"limit": limit, "offset": offset, "more": more}
+    return JSONResponse({"q": text, "results": hits, **page})
 
 
 async def not_found(request: Request) -> Response:

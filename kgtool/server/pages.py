@@ -63,12 +63,14 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 
 # Reading the graph ------------------------------------------------------------
-def select(executor: Any, name: str, **params: str) -> QueryResult:
-    """Run the package query ``name`` with its parameters bound as terms."""
+def select(executor: Any, name: str, window: Any = None, **params: str) -> QueryResult:
+    """Run the package query ``name`` with its parameters bound as terms (``window``: a page)."""
+    from kgtool.paging import Window, paged
     from kgtool.query import bind_parameters, package_query
 
     query = package_query(name)
-    return executor.execute(query.text, bind_parameters(query, params))
+    text = paged(query.text, window or Window())
+    return executor.execute(text, bind_parameters(query, params))
 
 
 def rows(result: QueryResult) -> list[dict[str, Any]]:
@@ -101,6 +103,39 @@ def search_hits(executor: Any, query_text: str) -> list[dict[str, Any]]:
         if matched != hit["label"] and matched not in hit["matched"]:
             hit["matched"].append(matched)
     return sorted(found.values(), key=lambda hit: hit["kind"] != "entity")
+
+
+#: hits on one page of the search page and of /api/search, unless ?limit= says otherwise
+SEARCH_PAGE = 20
+
+
+#: rows of the entity page's list of claims on one page
+ENTITY_PAGE = 200
+
+
+def page_window(request: Request, default: int = SEARCH_PAGE, most: int = 1000) -> tuple[int, int]:
+    """``?limit=`` (1 to ``most``) and ``?offset=`` of a paged list."""
+    try:
+        limit = int(request.query_params.get("limit", default))
+        offset = int(request.query_params.get("offset", 0))
+    except ValueError:
+        raise QueryError("limit and offset must be whole numbers") from None
+    if not 1 <= limit <= most or offset < 0:
+        raise QueryError(f"the limit must be 1 to {most} and the offset at least 0")
+    return limit, offset
+
+
+def search_page(
+    executor: Any, query_text: str, limit: int = SEARCH_PAGE, offset: int = 0
+) -> tuple[list[dict[str, Any]], bool]:
+    """One page of hits, ranked by the full-text index; the SPARQL search without a local store."""
+    from kgtool.search import web_page
+
+    indexed = web_page(executor, query_text, limit=limit, offset=offset)
+    if indexed is not None:
+        return indexed
+    hits = search_hits(executor, query_text)
+    return hits[offset : offset + limit], len(hits) > offset + limit
 
 
 def _target(request: Request) -> str:
@@ -217,10 +252,34 @@ def claim_view(executor: Any, iri: str) -> dict[str, Any]:
     }
 
 
-def entity_view(executor: Any, iri: str) -> dict[str, Any]:
-    """The entity page's data: its description and its claims grouped by kind of fact."""
+def _whole_claims(found: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` rows, less a claim cut by the page's end (its rows are adjacent).
+
+    The claim then opens the next page with all its roles; a page of one
+    claim with more roles than ``limit`` is kept as it is.
+    """
+    if len(found) <= limit:
+        return found
+    cut = found[limit]["claim"]
+    kept = found[:limit]
+    while kept and kept[-1]["claim"] == cut:
+        kept.pop()
+    return kept or found[:limit]
+
+
+def entity_view(
+    executor: Any, iri: str, limit: int = ENTITY_PAGE, offset: int = 0
+) -> dict[str, Any]:
+    """The entity page's data: its description and one page of its claims by kind of fact.
+
+    The page is ``limit`` rows of the query (one per claim and role, in its
+    order) after ``offset``; one row more is asked for to know if another follows.
+    """
+    from kgtool.paging import Window
+
     described = rows(select(executor, "web-entity", entity=iri))
-    claims = rows(select(executor, "web-entity-claims", entity=iri))
+    claims = rows(select(executor, "web-entity-claims", Window(limit + 1, offset), entity=iri))
+    more, claims = len(claims) > limit, _whole_claims(claims, limit)
     if not described and not claims:
         raise NotFoundError(f"nothing about <{iri}> in the graph", hint="search for it instead")
     properties: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -259,6 +318,13 @@ def entity_view(executor: Any, iri: str) -> dict[str, Any]:
         "properties": list(properties.values()),
         "groups": [{**g, "claims": list(g["claims"].values())} for g in groups.values()],
         "count": len({row["claim"].value for row in claims}),
+        "paging": {
+            "limit": limit,
+            "offset": offset,
+            "more": more,
+            "rows": len(claims),
+            "next": offset + len(claims),
+        },
     }
 
 
@@ -267,8 +333,14 @@ async def home(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     q = request.query_params.get("q", "").strip()
-    hits = await run_in_threadpool(search_hits, request.app.state.executor, q) if q else []
-    return render(request, "home.html", {"q": q, "hits": hits})
+    limit, offset = page_window(request)
+    hits, more = (
+        await run_in_threadpool(search_page, request.app.state.executor, q, limit, offset)
+        if q
+        else ([], False)
+    )
+    paging = {"limit": limit, "offset": offset, "more": more}
+    return render(request, "home.html", {"q": q, "hits": hits, "paging": paging})
 
 
 async def entity(request: Request) -> Response:
@@ -276,8 +348,10 @@ async def entity(request: Request) -> Response:
 
     from kgtool.server.responses import client_input
 
+    limit, offset = page_window(request, ENTITY_PAGE)
+    executor, target = request.app.state.executor, _target(request)
     view = await run_in_threadpool(
-        client_input, "the IRI", entity_view, request.app.state.executor, _target(request)
+        client_input, "the IRI", entity_view, executor, target, limit, offset
     )
     return render(request, "entity.html", view)
 

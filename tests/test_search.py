@@ -1,0 +1,190 @@
+"""The full-text index: ranking, phrases, prefixes, incremental updates, hits from the graph."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kgtool.cli import main
+from kgtool.errors import QueryError
+from kgtool.project import Project
+from kgtool.query import LocalExecutor
+from kgtool.search import fts_query, index_for, index_path, search, update_index
+from kgtool.store import KgStore, build_store, refresh_store
+
+CLM = "https://w3id.org/kgtool/claim/"
+ENT = "https://w3id.org/kgtool/entity/"
+CLAIMS_FILE = Path("graph/claims/koreatimes-2014-07-27.ttl")
+#: every quote of the graph with its claim, read by SPARQL: what the index must agree with
+QUOTES = """
+SELECT ?claim ?quote WHERE { ?claim a kg:Claim ; kg:hasAnchor/oa:hasSelector/oa:exact ?quote }
+"""
+
+
+@pytest.fixture
+def built(project_copy: Project) -> KgStore:
+    kgstore, _ = build_store(project_copy)
+    update_index(kgstore)
+    return kgstore
+
+
+def graph_quotes(kgstore: KgStore) -> list[tuple[str, str]]:
+    return [(row["claim"].value, row["quote"].value) for row in kgstore.query(QUOTES)]
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def test_hits_are_ranked_best_first(built: KgStore) -> None:
+    page = search("KITA", built, limit=50)
+    scores = [hit.score for hit in page.hits]
+    assert scores == sorted(scores) and len(scores) > 3
+    # the entity whose label is the abbreviation itself outranks claims that mention it
+    assert page.hits[0].item == ENT + "kita" and page.hits[0].kind == "entity"
+    assert all("kita" in words(hit.text) for hit in page.hits)
+
+
+def test_several_words_must_all_occur(built: KgStore) -> None:
+    page = search("rare earth", built, limit=200)
+    assert page.hits and not page.more
+    for hit in page.hits:
+        assert {"rare", "earth"} <= set(words(hit.text)) or hit.field == "text"
+
+
+def test_phrase_matches_the_quotes_that_hold_it(built: KgStore) -> None:
+    expected = sorted({c for c, q in graph_quotes(built) if "only country" in q.lower()})
+    assert expected  # the shipped article has the phrase
+    hits = index_for(built).matches('"only country"', limit=200, fields=["quote"])
+    assert sorted({h.item for h in hits}) == expected
+    assert {h.field for h in hits} == {"quote"} and all(h.start is not None for h in hits)
+    assert all("only country" in hit.text.lower() for hit in hits)
+    # the same words in the other order are no phrase of the text
+    assert search('"country only"', built).hits == []
+    assert search("country only", built, kinds=["claim"]).hits
+
+
+def test_prefix_matches_longer_words(built: KgStore) -> None:
+    with_prefix = search("sanction*", built, limit=200, kinds=["claim"]).hits
+    assert with_prefix
+    for hit in with_prefix:
+        assert any(w.startswith("sanction") for w in words(hit.text))
+    # "sanctions" is found by the prefix and not by the word "sanction" alone
+    plural = {h.item for h in with_prefix if "sanctions" in words(h.text)}
+    exact = {h.item for h in search("sanction", built, limit=200, kinds=["claim"]).hits}
+    assert plural and not plural <= exact
+
+
+def test_paging_walks_through_every_hit_once(built: KgStore) -> None:
+    everything = search("korea", built, limit=200).hits
+    pages, offset = [], 0
+    while True:
+        page = search("korea", built, limit=7, offset=offset)
+        pages.extend(page.hits)
+        if not page.more:
+            break
+        offset += 7
+    assert [h.item for h in pages] == [h.item for h in everything]
+    assert len({(h.item, h.kind) for h in pages}) == len(pages)  # an item once per search
+
+
+def test_labels_and_source_texts_are_searched(built: KgStore) -> None:
+    kinds = {hit.kind for hit in search("korea", built, limit=200).hits}
+    assert {"entity", "claim", "source"} <= kinds
+    source = search("cash-strapped", built, kinds=["source"]).hits
+    assert source and source[0].label == "Rare earth elements boost NK income"
+
+
+def test_user_text_is_never_parsed_as_fts_syntax(built: KgStore) -> None:
+    for text in ['NOT "', "AND OR", "US$550,000", "a:b (c)", "NEAR(x y)", "exports -china"]:
+        search(text, built)  # no error: each part is searched as words
+    assert fts_query('sanction* "only country" US$') == '"sanction"* "only country" "US$"'
+    with pytest.raises(QueryError):
+        search('"" ***', built)
+
+
+def _edit(project: Project, old: str, new: str) -> None:
+    path = project.root / CLAIMS_FILE
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_edit_is_indexed_and_only_its_graph_is_read(built: KgStore) -> None:
+    project = built.project
+    built.close()
+    _edit(
+        project,
+        "Some experts allege that China is the only",
+        "Zanzibarite experts allege that China is the only",
+    )
+    kgstore, stats = refresh_store(project)
+    assert stats.action == "updated"
+    outcome = update_index(kgstore)
+    assert outcome.action == "updated"
+    assert outcome.graphs == [project.graph_iri(project.root / CLAIMS_FILE)]
+    hits = search("zanzibarite", kgstore).hits
+    assert [(h.item, h.field) for h in hits] == [(CLM + "kt140727-22", "statement")]
+    assert hits[0].label.startswith("Zanzibarite experts")  # the label the graph has now
+    assert update_index(kgstore).action == "unchanged"
+
+
+def test_removed_claims_vanish_after_the_rebuild(built: KgStore) -> None:
+    project = built.project
+    before = {h.item for h in search('"only country"', built, kinds=["claim"]).hits}
+    assert CLM + "kt140727-22" in before
+    built.close()
+    path = project.root / CLAIMS_FILE
+    blocks = path.read_text(encoding="utf-8").split("\n\n")
+    kept = [b for b in blocks if not re.match(r"clm:kt140727-22[ -]", b.strip())]
+    assert len(kept) < len(blocks)
+    path.write_text("\n\n".join(kept), encoding="utf-8")
+    kgstore, _ = refresh_store(project)
+    update_index(kgstore)
+    items = {h.item for h in search("only country", kgstore, limit=200).hits}
+    assert CLM + "kt140727-22" not in items
+    quotes = graph_quotes(kgstore)
+    assert not any(c == CLM + "kt140727-22" for c, _ in quotes)
+
+
+def test_hits_come_from_the_graph(built: KgStore) -> None:
+    """A claim taken out of the graph (the index not told) is not shown; labels are the graph's."""
+    claim = CLM + "kt140727-22"
+    page = search('"only country"', built, kinds=["claim"])
+    assert claim in {h.item for h in page.hits} and page.dropped == 0
+    graph_label = next(iter(built.query(f"SELECT ?l WHERE {{ <{claim}> rdfs:label ?l }}")))["l"]
+    assert next(h for h in page.hits if h.item == claim).label == graph_label.value
+    built.store.update(f"DELETE WHERE {{ GRAPH ?g {{ <{claim}> ?p ?o }} }}")
+    again = search('"only country"', built, kinds=["claim"])
+    assert claim not in {h.item for h in again.hits} and again.dropped == 1
+
+
+def test_the_build_keeps_the_index_beside_the_store(project_copy: Project) -> None:
+    assert main(["--project", str(project_copy.root), "-q", "build"]) == 0
+    assert index_path(project_copy.store_path).is_file()
+    kgstore, _ = refresh_store(project_copy)
+    assert update_index(kgstore).action == "unchanged"  # the build brought it up to date
+
+
+def test_search_command(project_copy: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--project", str(project_copy.root), "-q", "build"]) == 0
+    capsys.readouterr()
+    assert main(["--project", str(project_copy.root), "search", "KITA", "--limit", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("entity  ent:kita")
+    assert "more with --offset 2" in out
+
+
+def test_why_free_text_uses_words_and_falls_back_to_a_substring(
+    project_copy: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kgtool.provenance import explain
+
+    kgstore, _ = build_store(project_copy)
+    executor = LocalExecutor(kgstore)
+    expected = sorted({c for c, q in graph_quotes(kgstore) if "only country" in q.lower()})
+    assert sorted(c.claim for c in explain("only country", executor).claims) == expected
+    # a fragment inside words is no phrase of the index: the quotes are scanned instead
+    assert sorted(c.claim for c in explain("ly coun", executor).claims) == expected
