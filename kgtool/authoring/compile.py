@@ -46,6 +46,7 @@ CLAIM_KEYS = {
 }
 MODALITIES = KG + "ModalityScheme"
 SHEET_KEYS = {"source", "id-prefix", "by", "language", "claims", "mentions", "mention-prefix"}
+SHEET_KEYS |= {"not-mentions", "find"}  # mention sheets: see kgtool.authoring.mentions
 
 
 @dataclass
