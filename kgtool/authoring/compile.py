@@ -33,6 +33,7 @@ from kgtool.authoring.terms import CLM, Output
 from kgtool.project import Project
 
 CLAIM_KEYS = {
+    "candidate",
     "id",
     "quote",
     "occurrence",
@@ -73,6 +74,8 @@ def compile_file(project: Project, path: Path) -> Compiled:
     return compile_sheet(sheet, ctx, project)
 
 
+#: sheet -> candidate claims skipped at its last compilation (reported by the build)
+CANDIDATES: dict[str, int] = {}
 _WHERE: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
 
 
@@ -95,6 +98,12 @@ def sheet_line(project: Project, path: str, node: str) -> str:
 
 
 def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) -> Compiled:
+    from kgtool.authoring import anchor
+
+    if anchor.is_review(sheet):  # a re-anchoring record, read by the check below
+        return Compiled("")
+    if project is not None:
+        anchor.check_sheet(project, sheet)
     root = sheet.root
     for key, at in root.key_at.items():
         if key not in SHEET_KEYS:
@@ -104,6 +113,7 @@ def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) ->
                 hint="a sheet has: " + ", ".join(sorted(SHEET_KEYS)),
             )
     source = _source(sheet, ctx)
+    CANDIDATES.pop(sheet.path, None)
     out = Output()
     spans = mention_sheet.compile_mentions(sheet, ctx, source.info, out)
     if not spans and project is not None:
@@ -115,6 +125,9 @@ def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) ->
         prefix = root.get("id-prefix")
         ids = _claim_ids(sheet, claims.items or [], prefix.text() if prefix else "")
         for item, claim_id in zip(claims.items or [], ids, strict=True):
+            if item.get("candidate") is not None and item.get("candidate").value is True:  # type: ignore[union-attr]
+                CANDIDATES[sheet.path] = CANDIDATES.get(sheet.path, 0) + 1
+                continue  # a suggestion (kgtool suggest) that no curator accepted yet
             _claim(sheet, ctx, source, item, claim_id, ids, spans, out)
     return Compiled(out.ntriples(), out.where)
 

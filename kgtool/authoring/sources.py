@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from kgtool.authoring.anchor import Review, reanchor, write_reviews
 from kgtool.authoring.context import load_context
 from kgtool.errors import InputError
 from kgtool.project import Project
@@ -41,6 +42,7 @@ class Added:
     rdf_path: Path
     characters: int
     created: list[str]
+    reviews: list[Review] = field(default_factory=list)
 
 
 def slug(text: str) -> str:
@@ -139,14 +141,24 @@ def add_source(project: Project, file: Path, *, given: Metadata, replace: bool =
         raise InputError(
             f"the source graph/sources/{name} already exists",
             path=shown,
-            hint="pass --replace to replace it (its claims are not re-anchored)",
+            hint="pass --replace to replace it (its claims are then re-anchored)",
         )
     ttl, created = _turtle(project, name, text, data, meta, media, shown, _defined_in(rdf_path))
+    iri = "https://w3id.org/kgtool/source/" + name
+    reviews = _reanchor(project, iri, text) if text_path.exists() else []
     folder.mkdir(parents=True, exist_ok=True)
     text_path.write_bytes(data)
     rdf_path.write_text(ttl, encoding="utf-8")
-    iri = "https://w3id.org/kgtool/source/" + name
-    return Added(iri, text_path, rdf_path, len(text), created)
+    write_reviews(project, reviews)
+    return Added(iri, text_path, rdf_path, len(text), created, reviews)
+
+
+def _reanchor(project: Project, iri: str, text: str) -> list[Review]:
+    """Every quote of the replaced text placed in the new one (none when the text is the same)."""
+    ctx = load_context(project)
+    if iri not in ctx.sources or ctx.sources[iri].text == text:
+        return []
+    return reanchor(project, ctx, iri, text)
 
 
 def _defined_in(path: Path) -> set[str]:

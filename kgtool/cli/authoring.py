@@ -54,6 +54,45 @@ def add_source_command(
     click.echo(f"  graph: {project.relative(added.rdf_path)}")
     for entity in added.created:
         click.echo(f"  new entity: {entity}")
+    _print_reviews(added.reviews)
+
+
+def _print_reviews(reviews: list) -> None:  # type: ignore[type-arg]
+    from kgtool.authoring.anchor import describe
+
+    for review in reviews:
+        waiting = sum(p.pending for p in review.placements)
+        click.echo(
+            f"re-anchored {review.sheet}: {len(review.placements)} claims, "
+            f"{waiting} await review (see {review.path})"
+        )
+        for placement in review.placements:
+            click.echo(f"  {describe(placement)}")
+
+
+@cli.command("anchor")
+@click.option("--accept", "accepted", multiple=True, metavar="CLAIM", help="Accept a proposal.")
+@click.option("--occurrence", type=int, help="With --accept: the occurrence to anchor to.")
+@pass_state
+def anchor_command(state: State, accepted: tuple[str, ...], occurrence: int | None) -> None:
+    """Claims re-anchored after a source's text was replaced, and their review.
+
+    Without --accept, lists every claim that awaits review (exit 1 if any).
+    --accept CLAIM writes the proposal (the new quote, or the occurrence) into
+    the claim's sheet and records the review beside it.
+    """
+    from kgtool.authoring.anchor import accept, describe, pending
+
+    for claim in accepted:
+        click.echo(accept(state.project, claim, occurrence))
+    if accepted:
+        return
+    waiting = [(sheet, p) for sheet, p, blocking in pending(state.project) if blocking]
+    for sheet, placement in waiting:
+        click.echo(f"{sheet}: {describe(placement)}")
+    click.echo(f"{len(waiting)} claims await review")
+    if waiting:
+        raise SystemExit(1)
 
 
 @cli.command("sheet-schema")
