@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kgtool.authoring.context import Context
+from kgtool.authoring.context import Context, SourceInfo
 from kgtool.authoring.locate import occurrences
+from kgtool.project import Project
 
 ENTITY_NS = "https://w3id.org/kgtool/entity/"
 
@@ -67,9 +68,8 @@ def label_forms(ctx: Context) -> dict[str, set[str]]:
         entities = {i for i in iris if i.startswith(ENTITY_NS)}
         if not entities:
             continue
-        written = {ctx.label_of.get(i, folded) for i in entities}
-        exact = {w for w in written if w.casefold() == folded}
-        shown = sorted(exact)[0] if exact else folded
+        capitals = sorted(w for w in ctx.written.get(folded, ()) if w.isupper())
+        shown = capitals[0] if capitals else folded
         for form in variants(shown if shown.isupper() else folded):
             forms.setdefault(form, set()).update(entities)
     return forms
@@ -123,4 +123,59 @@ def candidates(text: str, found: list[Found]) -> list[tuple[int, int, str]]:
     return out
 
 
-__all__ = ["Found", "candidates", "find_mentions", "label_forms", "variants"]
+@dataclass
+class MentionReport:
+    """What ``kgtool find-mentions`` says about one source."""
+
+    source: str
+    sheet: str | None
+    mentions: list[Found]  # every mention, automatic and curated, in text order
+    from_labels: int
+    added: int
+    excluded: int
+    candidates: list[tuple[int, int, str]]
+
+
+def source_named(ctx: Context, name: str) -> SourceInfo:
+    """A source by its name, CURIE or local path (as a sheet's ``source:`` names it)."""
+    from kgtool.errors import InputError
+
+    text = name.strip().removeprefix("src:")
+    for iri, info in sorted(ctx.sources.items()):
+        if iri.endswith("/" + text) or text in (iri, info.local_path, "sources/" + info.local_path):
+            return info
+    known = ", ".join(sorted(i.rsplit("/", 1)[1] for i in ctx.sources)) or "none"
+    raise InputError(f"unknown source '{name}'", hint=f"known sources: {known}")
+
+
+def report(project: Project, name: str) -> MentionReport:
+    """The mentions of a source: from labels, plus and minus its mention sheet's lines."""
+    from kgtool.authoring.context import SHEET_SUFFIXES, load_context
+    from kgtool.authoring.mentions import is_mention_sheet, resolve_mentions
+    from kgtool.authoring.sheet import read_sheet
+
+    ctx = load_context(project)
+    info = source_named(ctx, name)
+    automatic = find_mentions(info.text, ctx)
+    for path in project.rdf_files():
+        if path.suffix not in SHEET_SUFFIXES:
+            continue
+        sheet = read_sheet(path, project.relative(path))
+        source = sheet.root.get("source")
+        if not is_mention_sheet(sheet) or source is None:
+            continue
+        if source_named(ctx, source.text()).iri != info.iri:
+            continue
+        found = [hit for hit, _ in resolve_mentions(sheet, ctx, info)]
+        added = sum(hit.how == "added" for hit in found)
+        kept = len(found) - added
+        return MentionReport(
+            info.iri, sheet.path, found, kept, added, len(automatic) - kept,
+            candidates(info.text, found),
+        )  # fmt: skip
+    return MentionReport(
+        info.iri, None, automatic, len(automatic), 0, 0, candidates(info.text, automatic)
+    )
+
+
+__all__ = ["Found", "MentionReport", "candidates", "find_mentions", "report", "variants"]

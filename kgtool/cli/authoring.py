@@ -113,3 +113,36 @@ def sheet_schema_command(state: State, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@cli.command("find-mentions")
+@click.argument("source")
+@click.option("--all", "show_all", is_flag=True, help="List every mention, not only the counts.")
+@pass_state
+def find_mentions_command(state: State, source: str, show_all: bool) -> None:
+    """Mentions of known entities in SOURCE, found from their labels; names that match none.
+
+    Counts the mentions found from labels and those the source's mention sheet
+    adds or excludes, then lists capitalised names that match no entity:
+    candidates for a new entity or an alt label.
+    """
+    from kgtool.authoring.context import load_context, local
+    from kgtool.authoring.finder import report
+
+    found = report(state.project, source)
+    text = load_context(state.project).sources[found.source].text
+    sheet = found.sheet or "no mention sheet"
+    click.echo(
+        f"{len(found.mentions)} mentions in src:{local(found.source)}: "
+        f"{found.from_labels} found from labels, {found.added} added and "
+        f"{found.excluded} excluded by {sheet}"
+    )
+    if show_all:
+        for hit in found.mentions:
+            words = text[hit.start : hit.end]
+            click.echo(
+                f"  [{hit.start}, {hit.end}) {words!r} -> ent:{local(hit.entity)} ({hit.how})"
+            )
+    click.echo(f"{len(found.candidates)} names match no entity:")
+    for start, end, words in found.candidates:
+        click.echo(f"  [{start}, {end}) {words}")
