@@ -146,3 +146,51 @@ def find_mentions_command(state: State, source: str, show_all: bool) -> None:
     click.echo(f"{len(found.candidates)} names match no entity:")
     for start, end, words in found.candidates:
         click.echo(f"  [{start}, {end}) {words}")
+
+
+@cli.command("suggest")
+@click.argument("source")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the draft (default: graph/claims/SOURCE.suggested.yaml).",
+)
+@click.option("--replace", is_flag=True, help="Overwrite an existing draft.")
+@click.option("--measure", is_flag=True, help="Also compare with the source's curated claims.")
+@pass_state
+def suggest_command(
+    state: State, source: str, output: Path | None, replace: bool, measure: bool
+) -> None:
+    """Write a draft sheet of candidate claims of SOURCE.
+
+    Sentences that name a known entity and state money, a quantity, a
+    percentage, a date or an attribution cue become claims marked
+    'candidate: true', each with a proposed kind of fact, modality and
+    attribution. The build skips them until a curator deletes that line.
+    """
+    from kgtool.authoring import suggest as suggesting
+    from kgtool.authoring.context import load_context, local
+    from kgtool.authoring.finder import report
+    from kgtool.errors import InputError
+
+    project = state.project
+    ctx = load_context(project)
+    found = report(project, source)
+    info = ctx.sources[found.source]
+    draft = suggesting.suggest(ctx, info, found.mentions)
+    target = output or project.graph_dir / "claims" / f"{local(info.iri)}.suggested.yaml"
+    if measure:
+        figures = suggesting.measure(draft, suggesting.curated(project, ctx, info))
+        click.echo(
+            f"{figures.suggestions} suggestions, {figures.claims} curated claims: "
+            f"precision {figures.precision:.3f}, recall {figures.recall:.3f}, "
+            f"kind agrees {figures.kind:.3f}, modality agrees {figures.modality:.3f}"
+        )
+    if target.exists() and not replace:
+        raise InputError(
+            "the draft exists already", path=project.relative(target), hint="pass --replace"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(suggesting.draft_sheet(info, draft), encoding="utf-8")
+    click.echo(f"wrote {len(draft)} candidate claims to {project.relative(target)}")

@@ -50,6 +50,12 @@ def build(state: State, force: bool, engine: str) -> None:
     for path in outcome.written:
         state.progress(f"wrote {state.project.relative(path)}")
     click.echo(f"built: {outcome.stats.quads} quads, valid, {len(outcome.written)} files in dist/")
+    from kgtool.authoring.suggest import candidate_counts
+
+    for sheet, count in candidate_counts(state.project):
+        click.echo(
+            f"skipped {count} candidate claims of {sheet} (delete 'candidate: true' to keep one)"
+        )
 
 
 @cli.command()
