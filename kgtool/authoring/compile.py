@@ -98,12 +98,12 @@ def sheet_line(project: Project, path: str, node: str) -> str:
 
 
 def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) -> Compiled:
-    from kgtool.authoring import anchor
+    from kgtool.authoring import review
 
-    if anchor.is_review(sheet):  # a re-anchoring record, read by the check below
+    if review.is_review(sheet):  # a re-anchoring record, read by the check below
         return Compiled("")
     if project is not None:
-        anchor.check_sheet(project, sheet)
+        review.check_sheet(project, sheet)
     root = sheet.root
     for key, at in root.key_at.items():
         if key not in SHEET_KEYS:

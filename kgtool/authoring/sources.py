@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from kgtool.authoring.anchor import Review, reanchor, write_reviews
+from kgtool.authoring.anchor import reanchor
 from kgtool.authoring.context import load_context
+from kgtool.authoring.review import Review, write_reviews
 from kgtool.errors import InputError
 from kgtool.project import Project
 

@@ -194,8 +194,9 @@ def matches(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def curated(project: Project, ctx: Context, info: SourceInfo) -> list[tuple[int, int, str, str]]:
     """(start, end, kind, modality) of every curated claim quoting ``info``."""
-    from kgtool.authoring.anchor import claims_of, sheets_quoting
+    from kgtool.authoring.anchor import sheets_quoting
     from kgtool.authoring.compile import locate_quote
+    from kgtool.authoring.review import claims_of
 
     out = []
     for sheet in sheets_quoting(project, info):

@@ -58,7 +58,7 @@ def add_source_command(
 
 
 def _print_reviews(reviews: list) -> None:  # type: ignore[type-arg]
-    from kgtool.authoring.anchor import describe
+    from kgtool.authoring.review import describe
 
     for review in reviews:
         waiting = sum(p.pending for p in review.placements)
@@ -81,7 +81,7 @@ def anchor_command(state: State, accepted: tuple[str, ...], occurrence: int | No
     --accept CLAIM writes the proposal (the new quote, or the occurrence) into
     the claim's sheet and records the review beside it.
     """
-    from kgtool.authoring.anchor import accept, describe, pending
+    from kgtool.authoring.review import accept, describe, pending
 
     for claim in accepted:
         click.echo(accept(state.project, claim, occurrence))
