@@ -215,3 +215,76 @@ def test_approximate_match_has_a_minimum() -> None:
     assert text[start:end] == "Iron ore exports rose sharply last year." and score >= MIN_SCORE
     score, *_ = approximate("Copper smelting moved to Peru in the spring.", text)
     assert score < MIN_SCORE
+
+
+def test_a_curated_mention_that_would_move_to_other_words_awaits_review(
+    harbour: Project, tmp_path: Path, capsys: Any
+) -> None:
+    """'its' is found after the previous line: a new 'its' before it would silently take it."""
+    mentions = harbour.root / f"graph/mentions/{NAME}.yaml"
+    mentions.write_text(f"source: {NAME}\nmention-prefix: harbour-m\nmentions:\n  - its: China\n")
+    assert run(harbour, "build") == 0
+    text = ORIGINAL.replace("busy\n", "busy\nBusan and its harbours were busy.\n")
+    capsys.readouterr()
+    assert add(harbour, text, tmp_path, "--replace") == 0
+    out = capsys.readouterr().out
+    old = text.index("its coal exports")
+    line = f"graph/mentions/{NAME}.yaml:4"
+    assert (
+        f"  {line} 'its' ambiguous: it now resolves at [{text.index('its')}, "
+        f"{text.index('its') + 3}) but its old place is now [{old}, {old + 3}); needs review"
+    ) in out
+    code, err = build_errors(harbour, capsys)
+    assert code == 2 and err[1].startswith(f"{line} 'its' ambiguous"), err
+    mentions.write_text(mentions.read_text().replace("  - its: China", '  - "[its] coal": China'))
+    assert run(harbour, "build") == 0  # the curator picked the words: the review is over
+    found = main_mentions(harbour)
+    assert (old, old + 3, "https://w3id.org/kgtool/entity/china") in found
+
+
+def main_mentions(project: Project) -> set[tuple[int, int, str]]:
+    from kgtool.authoring.finder import report
+
+    return {(m.start, m.end, m.entity) for m in report(project, NAME).mentions}
+
+
+def test_a_mention_line_accepted_as_it_now_resolves(
+    harbour: Project, tmp_path: Path, capsys: Any
+) -> None:
+    mentions = harbour.root / f"graph/mentions/{NAME}.yaml"
+    mentions.write_text(f"source: {NAME}\nmentions:\n  - its: China\n")
+    text = ORIGINAL.replace("busy\n", "busy\nBusan and its harbours were busy.\n")
+    assert add(harbour, text, tmp_path, "--replace") == 0
+    assert build_errors(harbour, capsys)[0] == 2
+    assert run(harbour, "anchor", "--accept", f"graph/mentions/{NAME}.yaml:3") == 0
+    assert run(harbour, "build") == 0
+
+
+def test_a_source_described_by_hand_is_not_replaced_twice(
+    project_copy: Project, tmp_path: Path, capsys: Any
+) -> None:
+    """The shipped article is described in graph/sources.ttl: a second description is refused."""
+    name = "koreatimes-2014-07-27-rare-earth-exports"
+    old = (project_copy.graph_dir / "sources" / f"{name}.txt").read_text("utf-8")
+    new = old.replace(
+        "that the impoverished state may", "that the impoverished state, it seems, may"
+    )
+    file = tmp_path / f"{name}.txt"
+    file.write_text(new, "utf-8")
+    capsys.readouterr()
+    assert run(project_copy, "add", "source", str(file), "--replace") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is described in graph/sources.ttl" in err[0], err
+    assert (project_copy.graph_dir / "sources" / f"{name}.txt").read_text("utf-8") == old
+    sources = project_copy.graph_dir / "sources.ttl"
+    body = sources.read_text("utf-8")
+    start = body.index(f"src:{name} a")
+    sources.write_text(body[:start] + body[body.index("src:kita-report-2014") :], "utf-8")
+    args = ["--published", "2014-07-27T16:31:00+09:00", "--author", "Kang Hyun-kyung"]
+    assert run(project_copy, "add", "source", str(file), "--replace", *args) == 0
+    out = capsys.readouterr().out
+    assert "kt140727-06 changed (score " in out
+    assert "'…rished state may further diversify" in out  # where the texts differ
+    assert "is now '…rished state, it seems, may further" in out
+    assert "koreatimes-2014-07-27.yaml:13 'it' ambiguous" in out  # 'it' would take 'it seems'
+    assert run(project_copy, "build") == 2

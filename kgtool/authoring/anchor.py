@@ -28,7 +28,7 @@ import hashlib
 import re
 from typing import Any
 
-from kgtool.authoring.context import SHEET_SUFFIXES, Context, SourceInfo
+from kgtool.authoring.context import SHEET_SUFFIXES, SourceInfo
 from kgtool.authoring.locate import occurrences
 from kgtool.authoring.review import (
     MIN_SCORE,
@@ -141,15 +141,18 @@ def _stated_words_lost(item: Item, old_quote: str, new_quote: str) -> list[str]:
     return sorted({w for w in words if occurrences(old_quote, w) and not occurrences(new_quote, w)})
 
 
-def sheets_quoting(project: Project, info: SourceInfo) -> list[Sheet]:
-    """The claim sheets of the project that quote ``info``."""
+def sheets_quoting(project: Project, info: SourceInfo, *, mentions: bool = False) -> list[Sheet]:
+    """The claim sheets (or the mention sheets) of the project that quote ``info``."""
+    from kgtool.authoring.mentions import is_mention_sheet
+
     found = []
     for path in project.rdf_files():
         if path.suffix not in SHEET_SUFFIXES or path.name.endswith(REVIEW_SUFFIX):
             continue
         sheet = read_sheet(path, project.relative(path))
         name = sheet.root.get("source")
-        if sheet.root.get("claims") is None or name is None:
+        wanted = is_mention_sheet(sheet) if mentions else sheet.root.get("claims") is not None
+        if not wanted or name is None:
             continue
         text = name.text().strip().removeprefix("src:")
         if info.iri.endswith("/" + text) or text in (info.iri, info.local_path):
@@ -157,11 +160,11 @@ def sheets_quoting(project: Project, info: SourceInfo) -> list[Sheet]:
     return found
 
 
-def reanchor(project: Project, ctx: Context, iri: str, new_text: str) -> list[Review]:
-    """Place every claim quoting source ``iri`` in ``new_text`` (nothing is written)."""
+def reanchor(project: Project, old: SourceInfo, new_text: str) -> list[Review]:
+    """Place every claim quoting source ``old`` in ``new_text`` (nothing is written)."""
     from kgtool.authoring.compile import locate_quote
 
-    old = ctx.sources[iri]
+    iri = old.iri
     new = dataclasses.replace(old, text=new_text)
     old_sha = hashlib.sha256(old.text.encode("utf-8")).hexdigest()
     new_sha = hashlib.sha256(new_text.encode("utf-8")).hexdigest()
@@ -177,7 +180,74 @@ def reanchor(project: Project, ctx: Context, iri: str, new_text: str) -> list[Re
                 at = tuple(before.was["at"]) if before and before.was.get("at") else None  # type: ignore[assignment]
             placements.append(place(sheet, item, claim, old, new, written_as(item, at)))
         reviews.append(Review(sheet.path, iri, old_sha, new_sha, placements))
+    for sheet in sheets_quoting(project, old, mentions=True):
+        lines = place_mentions(sheet, old.text, new_text)
+        if lines:
+            reviews.append(Review(sheet.path, iri, old_sha, new_sha, lines))
     return reviews
+
+
+def offset_map(old: str, new: str) -> list[tuple[int, int, int]]:
+    """(old start, old end, new start) of the stretches both texts share unchanged."""
+    from rapidfuzz.distance import Levenshtein
+
+    return [
+        (op.src_start, op.src_end, op.dest_start)
+        for op in Levenshtein.opcodes(old, new)
+        if op.tag == "equal"
+    ]
+
+
+def map_span(shared: list[tuple[int, int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """Where an unchanged span of the old text is in the new one (None if it changed)."""
+    for s, e, to in shared:
+        if s <= start and end <= e:
+            return to + start - s, to + end - s
+    return None
+
+
+def place_mentions(sheet: Sheet, old: str, new: str) -> list[Placement]:
+    """Each curated line of a mention sheet, resolved in the new text and checked.
+
+    A line is found by its words after the previous line's, so an edit before it
+    can silently move it to other words: the place the line resolves to now is
+    compared with where its old span went (through the characters both texts
+    share); they must agree, or the line awaits review.
+    """
+    from kgtool.authoring.mentions import curated_lines
+
+    shared = offset_map(old, new)
+    out = []
+    for key in ("mentions", "not-mentions"):
+        before = curated_lines(sheet, old, key)
+        after = curated_lines(sheet, new, key)
+        for (item, written, was, _), (_, _, now, _) in zip(before, after, strict=True):
+            if was is None:
+                continue  # already wrong in the old text: the build reports it
+            from kgtool.authoring.mentions import _marked
+
+            length = len(_marked(written)[0])
+            mapped = map_span(shared, was, was + length)
+            found = Placement(
+                f"{sheet.path}:{item.line}",
+                "lost",
+                {"quote": written, "at": [was, was + length]},
+                {"at": [now, now + length]} if now is not None else {},
+                kind="mention",
+                line=item.line,
+                column=item.column,
+            )
+            if mapped is not None:
+                found.now["old-place"] = list(mapped)
+            if now is not None:
+                if (now, now + length) == (was, was + length):
+                    found.status = "kept"
+                elif mapped == (now, now + length):
+                    found.status = "moved"
+                else:
+                    found.status = "changed" if mapped is None else "ambiguous"
+            out.append(found)
+    return out
 
 
 __all__ = ["MIN_SCORE", "approximate", "place", "reanchor"]

@@ -96,23 +96,10 @@ def _listed(
     sheet: Sheet, ctx: Context, info: SourceInfo, key: str
 ) -> list[tuple[Item, int, int, str]]:
     """The (item, start, end, entity) of a list of '- <words>: <entity>' lines, in text order."""
-    listed = sheet.root.get(key)
-    if listed is None:
-        return []
-    if not listed.is_list:
-        sheet.error(listed, f"'{key}:' must be a list of '- <words>: <entity>' lines")
-    cursor, previous = 0, None
     out = []
-    for item in listed.items or []:
-        if not item.is_map or len(item.keys or {}) != 1:
-            sheet.error(item, "a mention is one '<words>: <entity>' pair")
-        written, target = next(iter((item.keys or {}).items()))
-        words, context, inner = _marked(written)
-        if written == previous:  # the same words again: their next occurrence
-            cursor += 1
-        previous = written
-        found = [at + inner for at in occurrences(info.text, context, cursor)]
-        if not found:
+    for item, written, start, cursor in curated_lines(sheet, info.text, key):
+        words = _marked(written)[0]
+        if start is None:
             near = closest_passages(info.text[cursor:], words, 2)
             listed_near = "; ".join(
                 f"[{s + cursor}, {e + cursor}) '{snippet(info.text, s + cursor, e + cursor)}'"
@@ -123,11 +110,35 @@ def _listed(
                 f"mention '{written}' not found after offset {cursor} "
                 f"(mentions are listed in text order); closest: {listed_near}",
             )
-        start = found[0]
-        cursor = start
+        assert start is not None
+        target = (item.keys or {})[written]
         for entity_item in target.items or [] if target.is_list else [target]:
             iri = _entity(sheet, ctx, entity_item)
             out.append((entity_item, start, start + len(words), iri))
+    return out
+
+
+def curated_lines(sheet: Sheet, text: str, key: str) -> list[tuple[Item, str, int | None, int]]:
+    """(item, words as written, start or None when not found, search start) of each line."""
+    listed = sheet.root.get(key)
+    if listed is None:
+        return []
+    if not listed.is_list:
+        sheet.error(listed, f"'{key}:' must be a list of '- <words>: <entity>' lines")
+    cursor, previous = 0, None
+    out: list[tuple[Item, str, int | None, int]] = []
+    for item in listed.items or []:
+        if not item.is_map or len(item.keys or {}) != 1:
+            sheet.error(item, "a mention is one '<words>: <entity>' pair")
+        written = next(iter(item.keys or {}))
+        _words, context, inner = _marked(written)
+        if written == previous:  # the same words again: their next occurrence
+            cursor += 1
+        previous = written
+        found = [at + inner for at in occurrences(text, context, cursor)]
+        out.append((item, written, found[0] if found else None, cursor))
+        if found:
+            cursor = found[0]
     return out
 
 

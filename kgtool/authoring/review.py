@@ -40,6 +40,7 @@ class Placement:
     values: list[str] = field(default_factory=list)  # stated words no longer in the quote
     line: int = 0
     column: int = 0
+    kind: str = "claim"  # or "mention": a curated line of a mention sheet, id 'sheet:line'
 
     @property
     def pending(self) -> bool:
@@ -109,10 +110,10 @@ def review_text(review: Review) -> str:
     waiting = sum(p.pending for p in review.placements)
     lines = [
         f"# Re-anchoring of {review.sheet} after its source's text was replaced",
-        "# (kgtool add source --replace). The build refuses the sheet while a claim below",
+        "# (kgtool add source --replace). The build refuses the sheet while an entry below",
         "# is 'review: pending' and its quote is as it was: accept the proposal with",
-        "# 'kgtool anchor --accept CLAIM', or fix or remove the claim in the sheet.",
-        f"# {waiting} of {len(review.placements)} claims await review.",
+        "# 'kgtool anchor --accept ID', or fix or remove the claim (line) in the sheet.",
+        f"# {waiting} of {len(review.placements)} await review.",
         f"reanchored: {review.sheet}",
         f"source: {review.source.rsplit('/', 1)[-1]}",
         f"previous-sha256: {review.previous_sha256}",
@@ -120,7 +121,7 @@ def review_text(review: Review) -> str:
         "claims:",
     ]
     for p in review.placements:
-        lines.append(f"  - claim: {p.claim}")
+        lines.append(f"  - {p.kind}: {p.claim}")
         lines.append(f"    status: {p.status}")
         if p.pending:
             lines.append("    review: pending")
@@ -157,14 +158,16 @@ def placements_of(review: Sheet) -> list[Placement]:
                 return {k: _plain(v) for k, v in (found.keys or {}).items()}
             return found.value
 
+        kind = "mention" if value("mention") is not None else "claim"
         placement = Placement(
-            str(value("claim")),
+            str(value(kind)),
             str(value("status")),
             value("was") or {},
             value("now") or {},
             value("score"),
             line=item.line,
             column=item.column,
+            kind=kind,
         )
         if value("review") is not None:
             placement.was["review"] = value("review")
@@ -180,6 +183,8 @@ def _plain(item: Item) -> Any:
 
 def describe(p: Placement) -> str:
     """One line for a placement: what happened and what to do."""
+    if p.kind == "mention":
+        return _describe_mention(p)
     was, now = p.was.get("at"), p.now.get("at")
     old = snippet(p.was.get("quote", ""), 0, len(p.was.get("quote", "")), 50)
     if p.status == "kept":
@@ -187,7 +192,7 @@ def describe(p: Placement) -> str:
     if p.status == "moved":
         return f"{p.claim} moved from {_span(was)} to {_span(now)}"
     if p.status == "changed":
-        new = snippet(p.now["quote"], 0, len(p.now["quote"]), 50)
+        old, new = difference(p.was.get("quote", ""), p.now["quote"])
         lost = f"; no longer in the quote: {', '.join(p.values)}" if p.values else ""
         return (
             f"{p.claim} changed (score {p.score:g}): '{old}' is now '{new}' at "
@@ -206,40 +211,100 @@ def describe(p: Placement) -> str:
     )
 
 
+def difference(old: str, new: str, around: int = 12) -> tuple[str, str]:
+    """The part where two texts differ, with a few characters of context, for one line."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+
+    def cut(text: str) -> str:
+        begin, stop = max(0, start - around), min(len(text), len(text) - end + around)
+        piece = snippet(text, begin, stop, 60)
+        return (
+            ("…" if begin else "")
+            + piece
+            + ("…" if stop < len(text) and not piece.endswith("…") else "")
+        )
+
+    return cut(old), cut(new)
+
+
+def _describe_mention(p: Placement) -> str:
+    was, now, words = p.was.get("at"), p.now.get("at"), p.was.get("quote")
+    if p.status in ("kept", "moved"):
+        where = f"at {_span(was)}" if p.status == "kept" else f"from {_span(was)} to {_span(now)}"
+        return f"{p.claim} '{words}' {p.status} {where}"
+    if p.status == "lost":
+        return (
+            f"{p.claim} '{words}' lost: not found after the previous line; fix or remove the line"
+        )
+    why = (
+        f"the words at its old place {_span(was)} changed"
+        if p.status == "changed"
+        else f"its old place is now {_span(p.now.get('old-place'))}"
+    )
+    return (
+        f"{p.claim} '{words}' {p.status}: it now resolves at {_span(now)} but {why}; "
+        f"needs review: put words around it in brackets, or kgtool anchor --accept {p.claim}"
+    )
+
+
 def _span(at: Any) -> str:
     return f"[{at[0]}, {at[1]})" if at else "(nowhere)"
 
 
+def anchored(sheet: Sheet) -> dict[str, tuple[Item, dict[str, Any]]]:
+    """Id -> (item, what is written) of every claim and curated mention line of a sheet."""
+    from kgtool.authoring.mentions import MENTION_KEYS
+
+    out = {
+        claim: (item.get("quote") or item, written_as(item, None))
+        for claim, item in claims_of(sheet)
+    }
+    for key in MENTION_KEYS:
+        listed = sheet.root.get(key)
+        for item in (listed.items or []) if listed is not None and listed.is_list else []:
+            if item.is_map and item.keys:
+                out[f"{sheet.path}:{item.line}"] = (item, {"quote": next(iter(item.keys))})
+    return out
+
+
+def _blocking(p: Placement, current: dict[str, tuple[Item, dict[str, Any]]]) -> bool:
+    """Pending, and its claim's quote (occurrence, context) or its line still as it was."""
+    if p.was.get("review") != "pending" or p.claim not in current:
+        return False
+    written = current[p.claim][1]
+    return all(written.get(k) == p.was.get(k) for k in ("quote", "occurrence", "context"))
+
+
 def check_sheet(project: Project, sheet: Sheet) -> None:
-    """Refuse a sheet while one of its claims awaits review with its quote unchanged."""
+    """Refuse a sheet while one of its claims (or lines) awaits review, still as it was."""
     file = project.root / review_path(sheet.path)
     if not file.is_file():
         return
-    placements = {p.claim: p for p in placements_of(read_sheet(file, review_path(sheet.path)))}
+    current = anchored(sheet)
     waiting = []
-    for claim, item in claims_of(sheet):
-        p = placements.get(claim)
-        if p is None or p.was.get("review") != "pending" or not _as_written(item, p):
-            continue
-        quote = item.get("quote") or item
-        waiting.append(f"  {sheet.path}:{quote.line}:{quote.column}: {describe(p)}")
+    for p in placements_of(read_sheet(file, review_path(sheet.path))):
+        if _blocking(p, current):
+            item = current[p.claim][0]
+            where = f"{sheet.path}:{item.line}:{item.column}: " if p.kind == "claim" else ""
+            waiting.append(f"  {where}{describe(p)}")
     if waiting:
+        what = "claims" if sheet.root.get("claims") is not None else "mention lines"
+        count = f"{len(waiting)} {what}" if len(waiting) > 1 else f"1 {what[:-1]}"
         raise SheetError(
-            f"{_claims(len(waiting))} {'awaits' if len(waiting) == 1 else 'await'} review "
+            f"{count} {'awaits' if len(waiting) == 1 else 'await'} review "
             "after their source's text was replaced "
             f"(see {review_path(sheet.path)}):\n" + "\n".join(waiting),
             path=sheet.path,
         )
 
 
-def _as_written(item: Item, p: Placement) -> bool:
-    """The claim's quote (and occurrence, context) are still what was re-anchored."""
-    was = written_as(item, None)
-    return all(was.get(k) == p.was.get(k) for k in ("quote", "occurrence", "context"))
-
-
 def pending(project: Project) -> list[tuple[str, Placement, bool]]:
-    """(sheet, placement, still blocking) of every claim of every review file."""
+    """(sheet, placement, still blocking) of every entry of every review file."""
     out = []
     for path in project.rdf_files():
         if not path.name.endswith(REVIEW_SUFFIX):
@@ -247,50 +312,52 @@ def pending(project: Project) -> list[tuple[str, Placement, bool]]:
         review = read_sheet(path, project.relative(path))
         sheet_path = (review.root.get("reanchored") or Item(0, 0)).text()
         sheet_file = project.root / sheet_path
-        items = dict(claims_of(read_sheet(sheet_file, sheet_path))) if sheet_file.is_file() else {}
+        current = anchored(read_sheet(sheet_file, sheet_path)) if sheet_file.is_file() else {}
         for p in placements_of(review):
-            item = items.get(p.claim)
-            blocking = p.was.get("review") == "pending" and item is not None
-            out.append((sheet_path, p, blocking and _as_written(item, p)))  # type: ignore[arg-type]
+            out.append((sheet_path, p, _blocking(p, current)))
     return out
 
 
 def accept(project: Project, claim: str, occurrence: int | None = None) -> str:
-    """Write a pending claim's proposal into its sheet and record the review."""
+    """Write a pending claim's proposal into its sheet and record the review.
+
+    A mention line is accepted where it now resolves (nothing to write); to
+    anchor it elsewhere, the curator puts words around it in brackets.
+    """
     hits = [(s, p) for s, p, _ in pending(project) if p.claim == claim]
     if not hits:
         raise InputError(
-            f"no re-anchored claim '{claim}'",
-            hint="kgtool anchor lists the claims that await review",
+            f"nothing re-anchored is called '{claim}'",
+            hint="kgtool anchor lists the claims and mention lines that await review",
         )
     sheet_path, p = hits[0]
     review_file = project.root / review_path(sheet_path)
     sheet_file = project.root / sheet_path
     text = sheet_file.read_text(encoding="utf-8")
-    items = dict(claims_of(parse_sheet(text, sheet_path)))
-    item = items.get(claim)
-    if p.was.get("review") != "pending" or item is None:
-        raise InputError(f"claim '{claim}' does not await review", path=review_path(sheet_path))
-    if not _as_written(item, p):
+    current = anchored(parse_sheet(text, sheet_path))
+    if p.was.get("review") != "pending" or claim not in current:
+        raise InputError(f"'{claim}' does not await review", path=review_path(sheet_path))
+    item = current[claim][0]
+    if not _blocking(p, current):
         new_text, how = text, "fixed in the sheet"
     elif p.status == "lost":
-        quote = item.get("quote") or item
         raise InputError(
-            f"claim '{claim}' is lost: no passage of the new text is close enough to accept",
+            f"'{claim}' is lost: the new text gives no place close enough to accept",
             path=sheet_path,
-            line=quote.line,
-            column=quote.column,
-            hint="correct its quote (or remove the claim), then run kgtool build",
+            line=item.line,
+            column=item.column,
+            hint="correct it (or remove it), then run kgtool build",
         )
+    elif p.kind == "mention":
+        new_text, how = text, "accepted"
     else:
         chosen = dict(p.now)
         if occurrence is not None:
             chosen["occurrence"] = occurrence
         new_text = _edit_claim(text, sheet_path, claim, chosen)
         how = "accepted"
-    review_text_now = review_file.read_text(encoding="utf-8")
-    review_lines = review_text_now.splitlines(keepends=True)
-    at = next(i for i, line in enumerate(review_lines) if line.strip() == f"- claim: {claim}")
+    review_lines = review_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(review_lines) if line.strip() == f"- {p.kind}: {claim}")
     for i in range(at + 1, len(review_lines)):
         if review_lines[i].strip() == "review: pending":
             review_lines[i] = review_lines[i].replace("pending", how)
@@ -355,10 +422,6 @@ def write_reviews(project: Project, reviews: list[Review]) -> list[Path]:
         file.write_text(review_text(review), encoding="utf-8")
         written.append(file)
     return written
-
-
-def _claims(count: int) -> str:
-    return f"{count} claim" if count == 1 else f"{count} claims"
 
 
 __all__ = ["MIN_SCORE", "Placement", "Review", "accept", "check_sheet", "describe", "pending"]

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from kgtool.authoring.anchor import reanchor
-from kgtool.authoring.context import load_context
+from kgtool.authoring.context import SourceInfo, load_context
 from kgtool.authoring.review import Review, write_reviews
 from kgtool.errors import InputError
 from kgtool.project import Project
@@ -146,7 +146,15 @@ def add_source(project: Project, file: Path, *, given: Metadata, replace: bool =
         )
     ttl, created = _turtle(project, name, text, data, meta, media, shown, _defined_in(rdf_path))
     iri = "https://w3id.org/kgtool/source/" + name
-    reviews = _reanchor(project, iri, text) if text_path.exists() else []
+    elsewhere = _described_elsewhere(project, iri, rdf_path) if replace else []
+    if elsewhere:
+        raise InputError(
+            f"src:{name} is described in {', '.join(elsewhere)}, not by 'kgtool add source'",
+            path=shown,
+            hint="remove its description there first (the new one goes to "
+            f"graph/sources/{name}.source.ttl), then run the command again",
+        )
+    reviews = _reanchor(project, iri, text_path, text) if text_path.exists() else []
     folder.mkdir(parents=True, exist_ok=True)
     text_path.write_bytes(data)
     rdf_path.write_text(ttl, encoding="utf-8")
@@ -154,12 +162,32 @@ def add_source(project: Project, file: Path, *, given: Metadata, replace: bool =
     return Added(iri, text_path, rdf_path, len(text), created, reviews)
 
 
-def _reanchor(project: Project, iri: str, text: str) -> list[Review]:
+def _reanchor(project: Project, iri: str, old_path: Path, text: str) -> list[Review]:
     """Every quote of the replaced text placed in the new one (none when the text is the same)."""
-    ctx = load_context(project)
-    if iri not in ctx.sources or ctx.sources[iri].text == text:
+    old = load_context(project).sources.get(iri)
+    if old is None:  # its description was removed: the text on disk is the old version
+        local = "sources/" + old_path.name
+        old = SourceInfo(iri, local, old_path.read_text(encoding="utf-8"), None, None, None)
+    if old.text == text:
         return []
-    return reanchor(project, ctx, iri, text)
+    return reanchor(project, old, text)
+
+
+def _described_elsewhere(project: Project, iri: str, own: Path) -> list[str]:
+    """The files other than ``own`` that record the source's sha256 (a second description)."""
+    import pyoxigraph as ox
+
+    from kgtool.authoring.context import KG, context_files
+
+    found = []
+    for path in context_files(project):
+        if path == own or path.suffix != ".ttl":
+            continue
+        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            if triple.subject.value == iri and triple.predicate.value == KG + "sha256":
+                found.append(project.relative(path))
+                break
+    return found
 
 
 def _defined_in(path: Path) -> set[str]:

@@ -62,12 +62,15 @@ def _print_reviews(reviews: list) -> None:  # type: ignore[type-arg]
 
     for review in reviews:
         waiting = sum(p.pending for p in review.placements)
+        mentions = review.placements[0].kind == "mention"
+        what = "curated mention lines" if mentions else "claims"
         click.echo(
-            f"re-anchored {review.sheet}: {len(review.placements)} claims, "
+            f"re-anchored {review.sheet}: {len(review.placements)} {what}, "
             f"{waiting} await review (see {review.path})"
         )
         for placement in review.placements:
-            click.echo(f"  {describe(placement)}")
+            if not mentions or placement.pending:
+                click.echo(f"  {describe(placement)}")
 
 
 @cli.command("anchor")
@@ -90,7 +93,7 @@ def anchor_command(state: State, accepted: tuple[str, ...], occurrence: int | No
     waiting = [(sheet, p) for sheet, p, blocking in pending(state.project) if blocking]
     for sheet, placement in waiting:
         click.echo(f"{sheet}: {describe(placement)}")
-    click.echo(f"{len(waiting)} claims await review")
+    click.echo(f"{len(waiting)} awaiting review")
     if waiting:
         raise SystemExit(1)
 
