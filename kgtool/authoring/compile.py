@@ -74,8 +74,6 @@ def compile_file(project: Project, path: Path) -> Compiled:
     return compile_sheet(sheet, ctx, project)
 
 
-#: sheet -> candidate claims skipped at its last compilation (reported by the build)
-CANDIDATES: dict[str, int] = {}
 _WHERE: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
 
 
@@ -113,7 +111,6 @@ def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) ->
                 hint="a sheet has: " + ", ".join(sorted(SHEET_KEYS)),
             )
     source = _source(sheet, ctx)
-    CANDIDATES.pop(sheet.path, None)
     out = Output()
     spans = mention_sheet.compile_mentions(sheet, ctx, source.info, out)
     if not spans and project is not None:
@@ -126,8 +123,7 @@ def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) ->
         ids = _claim_ids(sheet, claims.items or [], prefix.text() if prefix else "")
         for item, claim_id in zip(claims.items or [], ids, strict=True):
             if item.get("candidate") is not None and item.get("candidate").value is True:  # type: ignore[union-attr]
-                CANDIDATES[sheet.path] = CANDIDATES.get(sheet.path, 0) + 1
-                continue  # a suggestion (kgtool suggest) that no curator accepted yet
+                continue  # a suggestion (kgtool suggest) no curator accepted yet: counted by build
             _claim(sheet, ctx, source, item, claim_id, ids, spans, out)
     return Compiled(out.ntriples(), out.where)
 
