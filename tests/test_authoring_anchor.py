@@ -288,3 +288,20 @@ def test_a_source_described_by_hand_is_not_replaced_twice(
     assert "is now '…rished state, it seems, may further" in out
     assert "koreatimes-2014-07-27.yaml:13 'it' ambiguous" in out  # 'it' would take 'it seems'
     assert run(project_copy, "build") == 2
+
+
+def test_two_changed_passages_nearly_as_like_the_quote_are_ambiguous(
+    harbour: Project, tmp_path: Path, capsys: Any
+) -> None:
+    coal = "South Korea bought coal worth about $95 million from China last year."
+    text = ORIGINAL.replace(coal, coal.replace("$95", "$96") + " " + coal.replace("$95", "$97"))
+    lines = replace(harbour, text, tmp_path, capsys)
+    line = next(x for x in lines if x.startswith("harbour-03"))
+    first, second = text.index("$96") - 36, text.index("$97") - 36
+    assert line.startswith(
+        f"harbour-03 ambiguous: '{coal[:49]}…' is not in the new text and two passages are "
+        f"nearly as like it: [{first}, {first + len(coal)}) (score "
+    ), line
+    assert f"and [{second}, {second + len(coal)}) (score " in line
+    code, err = build_errors(harbour, capsys)
+    assert code == 2 and "harbour-03 ambiguous" in err[1], err

@@ -44,6 +44,8 @@ from kgtool.project import Project
 
 #: characters on each side of a quote compared to tell its occurrences apart
 CONTEXT = 40
+#: an approximate passage within this many points of the best makes the best ambiguous
+CLOSE = 3.0
 
 
 def _context_score(old: str, span: tuple[int, int], new: str, at: int, length: int) -> float:
@@ -112,6 +114,12 @@ def place(
     if score < MIN_SCORE:
         return found
     found.status = "changed"
+    masked = new.text[:start] + "\0" * (end - start) + new.text[end:]
+    other, other_start, other_end = approximate(quote, masked)
+    if other >= MIN_SCORE and other >= score - CLOSE:  # two passages nearly as like it
+        found.status = "ambiguous"
+        found.now["also"] = [other_start, other_end]
+        found.now["also-score"] = other
     occurs = occurrences(new.text, new.text[start:end])
     if len(occurs) > 1:
         found.now["occurrence"] = occurs.index(start) + 1

@@ -198,6 +198,13 @@ def describe(p: Placement) -> str:
             f"{p.claim} changed (score {p.score:g}): '{old}' is now '{new}' at "
             f"{_span(now)}{lost}; needs review: kgtool anchor --accept {p.claim}"
         )
+    if p.status == "ambiguous" and "also" in p.now:
+        return (
+            f"{p.claim} ambiguous: '{old}' is not in the new text and two passages are "
+            f"nearly as like it: {_span(now)} (score {p.score:g}) and "
+            f"{_span(p.now['also'])} (score {p.now.get('also-score')}); needs review: "
+            f"kgtool anchor --accept {p.claim} takes the first, or fix the quote"
+        )
     if p.status == "ambiguous":
         return (
             f"{p.claim} ambiguous: '{old}' now occurs more than once; the old place is "
