@@ -33,6 +33,7 @@ from kgtool.authoring.terms import CLM, Output
 from kgtool.project import Project
 
 CLAIM_KEYS = {
+    "candidate",
     "id",
     "quote",
     "occurrence",
@@ -46,6 +47,7 @@ CLAIM_KEYS = {
 }
 MODALITIES = KG + "ModalityScheme"
 SHEET_KEYS = {"source", "id-prefix", "by", "language", "claims", "mentions", "mention-prefix"}
+SHEET_KEYS |= {"not-mentions", "find"}  # mention sheets: see kgtool.authoring.mentions
 
 
 @dataclass
@@ -94,6 +96,12 @@ def sheet_line(project: Project, path: str, node: str) -> str:
 
 
 def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) -> Compiled:
+    from kgtool.authoring import review
+
+    if review.is_review(sheet):  # a re-anchoring record, read by the check below
+        return Compiled("")
+    if project is not None:
+        review.check_sheet(project, sheet)
     root = sheet.root
     for key, at in root.key_at.items():
         if key not in SHEET_KEYS:
@@ -114,6 +122,8 @@ def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) ->
         prefix = root.get("id-prefix")
         ids = _claim_ids(sheet, claims.items or [], prefix.text() if prefix else "")
         for item, claim_id in zip(claims.items or [], ids, strict=True):
+            if item.get("candidate") is not None and item.get("candidate").value is True:  # type: ignore[union-attr]
+                continue  # a suggestion (kgtool suggest) no curator accepted yet: counted by build
             _claim(sheet, ctx, source, item, claim_id, ids, spans, out)
     return Compiled(out.ntriples(), out.where)
 

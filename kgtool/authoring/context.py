@@ -70,6 +70,7 @@ class Context:
     in_scheme: dict[str, set[str]] = field(default_factory=dict)  # concept -> its schemes
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=dict)  # term -> skos:definition
+    written: dict[str, set[str]] = field(default_factory=dict)  # lower-case label -> as written
 
     # --- classes ---------------------------------------------------------------
 
@@ -302,6 +303,7 @@ def _index_labels(ctx: Context, quads: list[ox.Quad]) -> None:
         if p == RDFS + "label" and not iri.startswith(NAMESPACES["src"]):
             continue
         ctx.labels.setdefault(text.casefold(), set()).add(iri)
+        ctx.written.setdefault(text.casefold(), set()).add(text)
         if p in (SKOS + "prefLabel", SCHEMA + "name") or iri not in ctx.label_of:
             ctx.label_of[iri] = text
 

@@ -68,6 +68,7 @@ def sheet_schema(ctx: Context) -> dict[str, Any]:
             "cites": LISTED,
             "interpreted": {"type": "array", "items": {"type": "string"}},
             "note": {"type": "string", "description": "why interpreted parts were read so"},
+            "candidate": {"type": "boolean", "description": "a suggestion the build skips"},
             **facts,
         },
         "additionalProperties": False,
@@ -87,17 +88,22 @@ def sheet_schema(ctx: Context) -> dict[str, Any]:
             "by": LISTED,
             "language": {"type": "string"},
             "claims": {"type": "array", "items": claim},
-            "mentions": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "minProperties": 1,
-                    "maxProperties": 1,
-                    "additionalProperties": LISTED,
-                },
-            },
+            "mentions": MENTIONS,
+            "not-mentions": MENTIONS,
+            "find": {"enum": ["labels", "none"]},
         },
     }
+
+
+MENTIONS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "additionalProperties": LISTED,
+    },
+}
 
 
 def schema_text(ctx: Context) -> str:

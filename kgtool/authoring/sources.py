@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from kgtool.authoring.context import load_context
+from kgtool.authoring.anchor import reanchor
+from kgtool.authoring.context import SourceInfo, load_context
+from kgtool.authoring.review import Review, write_reviews
 from kgtool.errors import InputError
 from kgtool.project import Project
 
@@ -41,6 +43,7 @@ class Added:
     rdf_path: Path
     characters: int
     created: list[str]
+    reviews: list[Review] = field(default_factory=list)
 
 
 def slug(text: str) -> str:
@@ -139,14 +142,52 @@ def add_source(project: Project, file: Path, *, given: Metadata, replace: bool =
         raise InputError(
             f"the source graph/sources/{name} already exists",
             path=shown,
-            hint="pass --replace to replace it (its claims are not re-anchored)",
+            hint="pass --replace to replace it (its claims are then re-anchored)",
         )
     ttl, created = _turtle(project, name, text, data, meta, media, shown, _defined_in(rdf_path))
+    iri = "https://w3id.org/kgtool/source/" + name
+    elsewhere = _described_elsewhere(project, iri, rdf_path) if replace else []
+    if elsewhere:
+        raise InputError(
+            f"src:{name} is described in {', '.join(elsewhere)}, not by 'kgtool add source'",
+            path=shown,
+            hint="remove its description there first (the new one goes to "
+            f"graph/sources/{name}.source.ttl), then run the command again",
+        )
+    reviews = _reanchor(project, iri, text_path, text) if text_path.exists() else []
     folder.mkdir(parents=True, exist_ok=True)
     text_path.write_bytes(data)
     rdf_path.write_text(ttl, encoding="utf-8")
-    iri = "https://w3id.org/kgtool/source/" + name
-    return Added(iri, text_path, rdf_path, len(text), created)
+    write_reviews(project, reviews)
+    return Added(iri, text_path, rdf_path, len(text), created, reviews)
+
+
+def _reanchor(project: Project, iri: str, old_path: Path, text: str) -> list[Review]:
+    """Every quote of the replaced text placed in the new one (none when the text is the same)."""
+    old = load_context(project).sources.get(iri)
+    if old is None:  # its description was removed: the text on disk is the old version
+        local = "sources/" + old_path.name
+        old = SourceInfo(iri, local, old_path.read_text(encoding="utf-8"), None, None, None)
+    if old.text == text:
+        return []
+    return reanchor(project, old, text)
+
+
+def _described_elsewhere(project: Project, iri: str, own: Path) -> list[str]:
+    """The files other than ``own`` that record the source's sha256 (a second description)."""
+    import pyoxigraph as ox
+
+    from kgtool.authoring.context import KG, context_files
+
+    found = []
+    for path in context_files(project):
+        if path == own or path.suffix != ".ttl":
+            continue
+        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            if triple.subject.value == iri and triple.predicate.value == KG + "sha256":
+                found.append(project.relative(path))
+                break
+    return found
 
 
 def _defined_in(path: Path) -> set[str]:

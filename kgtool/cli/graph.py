@@ -58,6 +58,12 @@ def build(state: State, force: bool, engine: str) -> None:
     if outcome.written and not outcome.dist_changed:
         files += " (unchanged)"
     click.echo(f"built: {outcome.stats.quads} quads, valid, {files}")
+    from kgtool.authoring.suggest import candidate_counts
+
+    for sheet, count in candidate_counts(state.project):
+        click.echo(
+            f"skipped {count} candidate claims of {sheet} (delete 'candidate: true' to keep one)"
+        )
 
 
 @cli.command()
