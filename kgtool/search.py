@@ -425,25 +425,26 @@ def open_index(store_path: Path | None) -> SearchIndex:
 
 
 #: the open index of each store handle, with the digest summary it was last checked against
-_OPEN: weakref.WeakKeyDictionary[Any, tuple[SearchIndex, str]] = weakref.WeakKeyDictionary()
+_OPEN: weakref.WeakKeyDictionary[Any, tuple[SearchIndex, Any, int]] = weakref.WeakKeyDictionary()
 _OPEN_LOCK = threading.Lock()
 
 
 def index_for(kgstore: Any, *, progress: Progress = lambda _: None) -> SearchIndex:
-    """The index of ``kgstore``, brought up to date with it first.
+    """The index of ``kgstore``, brought up to date with it once per store handle.
 
-    The check costs one digest of the store's piece map per store handle; a
-    handle's pieces do not change while it is open, except through
-    :func:`update_index`, which keeps the cache right.
+    A handle's piece map is not changed once it is open (a refresh makes a new
+    handle with a new map), so the digests are compared again only for a new
+    map: comparing 52,000 graphs' digests took 70 ms at 1,000,000 claims, more
+    than the search itself.
     """
     with _OPEN_LOCK:
-        summary = _summary(store_digests(kgstore))
         cached = _OPEN.get(kgstore)
-        if cached is not None and cached[1] == summary:
+        pieces = kgstore.pieces
+        if cached is not None and cached[1] is pieces and cached[2] == len(pieces):
             return cached[0]
         index = cached[0] if cached is not None else open_index(kgstore.path)
         index.update(kgstore, progress=progress)
-        _OPEN[kgstore] = (index, summary)
+        _OPEN[kgstore] = (index, pieces, len(pieces))
         return index
 
 
