@@ -120,6 +120,12 @@ def render_text(
             for claim in claims:
                 out.append("")
                 out.extend(claim_lines(claim, context=context, color=color))
+        if explanation.related:
+            out.append("")
+            out.append(f"== about related entities ({len(explanation.related)})")
+            for claim in explanation.related:
+                out.append("")
+                out.extend(claim_lines(claim, context=context, color=color))
         return "\n".join(out)
     if explanation.kind == "text":
         count = len(explanation.claims)
@@ -166,6 +172,7 @@ def render_json(explanation: Explanation, *, context: int | None = None) -> str:
         "target": explanation.target,
         "entity": asdict(explanation.entity) if explanation.entity else None,
         "claims": [claim_dict(c, context) for c in explanation.claims],
+        "related": [claim_dict(c, context) for c in explanation.related],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
 

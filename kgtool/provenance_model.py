@@ -176,6 +176,8 @@ class Explanation:
     target: str
     claims: list[ClaimExplanation] = field(default_factory=list)
     entity: EntityInfo | None = None
+    #: for an entity: the claims about its related entities (not about it)
+    related: list[ClaimExplanation] = field(default_factory=list)
 
     def groups(self) -> dict[str, list[ClaimExplanation]]:
         """Claims grouped by the kind of fact, kinds in alphabetical order."""
