@@ -91,7 +91,7 @@ def test_an_order_to_a_missing_claim_is_a_located_error(capsys: Any, project_cop
         lambda data: data.update(claims=[c for c in data["claims"] if c["id"] != "kt140727-24"]),
     )
     capsys.readouterr()
-    assert main(["--project", str(project_copy.root), "build"]) == 2
+    assert main(["--project", str(project_copy.root), "-q", "build"]) == 2
     err = capsys.readouterr().err
     assert "error: graph/claims/koreatimes-2014-07-27.yaml:" in err
     assert "'kt140727-24' is not the id of a claim of this sheet" in err

@@ -35,6 +35,7 @@ class ReadingSpec:
     prop: str | None = None
     words: str | None = None
     means: str | None = None
+    used: bool = False
 
 
 @dataclass
@@ -163,9 +164,22 @@ class ClaimReadings:
     def use(
         self, spec: ReadingSpec, prop: str | None, value: str | None, span: tuple[int, int] | None
     ) -> None:
+        spec.used = True
         if any(r.kind == spec.kind and r.prop == prop and r.value == value for r in self.used):
             return
         self.used.append(Reading(spec.kind, spec.note, prop, value, span))
+
+
+def check_shared_used(sheet: Sheet, shared: list[ReadingSpec]) -> None:
+    """A reading of the sheet that no claim uses is stale: its words or entity are wrong."""
+    for spec in shared:
+        if not spec.used:
+            sheet.error(
+                spec.item,
+                f"the reading of '{spec.words}' is used by no claim",
+                hint="no claim's quote names that entity with these words: "
+                "correct the words or the entity, or remove the reading",
+            )
 
 
 def locate_words(
@@ -204,6 +218,7 @@ def write_readings(
 
 __all__ = [
     "ClaimReadings",
+    "check_shared_used",
     "Reading",
     "ReadingSpec",
     "locate_words",
