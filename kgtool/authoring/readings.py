@@ -218,9 +218,9 @@ def write_readings(
 
 __all__ = [
     "ClaimReadings",
-    "check_shared_used",
     "Reading",
     "ReadingSpec",
+    "check_shared_used",
     "locate_words",
     "names_entity",
     "parse_readings",
