@@ -33,7 +33,6 @@ from kgtool.authoring.readings import (
     ClaimReadings,
     Reading,
     ReadingSpec,
-    check_shared_used,
     locate_words,
     parse_readings,
     write_readings,
@@ -137,7 +136,6 @@ def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) ->
         shared = parse_readings(sheet, ctx, root.get("readings"), None)
         for item, claim_id in zip(claims.items or [], ids, strict=True):
             _claim(sheet, ctx, source, item, (claim_id, ids), spans, out, shared)
-        check_shared_used(sheet, shared)
     return Compiled(out.ntriples(), out.where)
 
 

@@ -170,18 +170,6 @@ class ClaimReadings:
         self.used.append(Reading(spec.kind, spec.note, prop, value, span))
 
 
-def check_shared_used(sheet: Sheet, shared: list[ReadingSpec]) -> None:
-    """A reading of the sheet that no claim uses is stale: its words or entity are wrong."""
-    for spec in shared:
-        if not spec.used:
-            sheet.error(
-                spec.item,
-                f"the reading of '{spec.words}' is used by no claim",
-                hint="no claim's quote names that entity with these words: "
-                "correct the words or the entity, or remove the reading",
-            )
-
-
 def locate_words(
     sheet: Sheet, info: SourceInfo, spec: ReadingSpec, span: tuple[int, int]
 ) -> tuple[int, int] | None:
@@ -220,7 +208,6 @@ __all__ = [
     "ClaimReadings",
     "Reading",
     "ReadingSpec",
-    "check_shared_used",
     "locate_words",
     "names_entity",
     "parse_readings",
