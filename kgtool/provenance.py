@@ -103,7 +103,20 @@ def explain_claim(claim: str, executor: Executor) -> ClaimExplanation:
         )
         for row in _run(executor, "claim-anchors", claim=claim)
     ]
+    explanation.hedges = [
+        f'"{row["words"]}" [{row["start"]}, {row["end"]})'
+        for row in _run(executor, "claim-hedges", claim=claim)
+    ]
+    explanation.readings = [_reading(row) for row in _run(executor, "claim-readings", claim=claim)]
     return explanation
+
+
+def _reading(row: Mapping[str, str | None]) -> str:
+    """'term: "anthracitic" [1093, 1104) → anthracite (commodity). Note …'"""
+    words = f' "{row["words"]}" [{row["start"]}, {row["end"]})' if row["words"] else ""
+    value = f" → {row['valueLabel']}" if row["valueLabel"] else ""
+    prop = f" ({row['propertyLabel']})" if row["propertyLabel"] else ""
+    return f"{row['kindLabel']}:{words}{value}{prop}. {row['note']}"
 
 
 def _source(executor: Executor, iri: str) -> SourceInfo:

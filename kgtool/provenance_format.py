@@ -79,6 +79,10 @@ def claim_lines(
         out.append(_line("interpreted", ", ".join(claim.interpreted)))
     if claim.note:
         out.append(_line("", f"note: {claim.note}"))
+    if claim.hedges:
+        out.append(_line("hedged by", ", ".join(claim.hedges)))
+    for reading in claim.readings:
+        out.append(_line("reading", reading))
     source = claim.source
     meta = [
         x

@@ -145,6 +145,8 @@ class ClaimExplanation:
     note: str | None = None
     quotes: list[Quote] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)  # the entity's roles, for an entity
+    readings: list[str] = field(default_factory=list)  # where terms differ from the words
+    hedges: list[str] = field(default_factory=list)  # cue words of modality, with offsets
 
     def chain(self) -> list[str]:
         """Attribution chain: party → upstream document → the source, as labels."""

@@ -79,3 +79,15 @@ def test_a_hedged_modality_without_its_cue_does_not_conform(
     assert main(["--project", str(project_copy.root), "-q", "validate"]) == 1
     out = capsys.readouterr().out
     assert "must anchor the cue word" in out and "clm:kt140727-19" in out
+
+
+def test_why_a_claim_shows_its_hedge_and_readings(capsys: Any) -> None:
+    import re
+
+    assert main(["--project", str(ROOT), "-q", "why", "clm:kt140727-21"]) == 0
+    out = capsys.readouterr().out
+    found = re.search(r'hedged by: +"allege" \[(\d+), (\d+)\)', out)
+    assert found and TEXT[int(found[1]) : int(found[2])] == "allege"
+    assert main(["--project", str(ROOT), "-q", "why", "clm:kt140727-07"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r'reading: +term: "anthracitic" \[\d+, \d+\) → anthracite \(commodity\)', out)
