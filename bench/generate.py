@@ -450,10 +450,11 @@ def entities_ttl(world: Corpus) -> str:
         tank = e.tank
         if e.title == "president":  # the first expert of each think tank
             out.append(
-                f"ent:{tank.slug} a kg:Organization ;\n    skos:prefLabel {_lit(tank.name)}@en ;\n"
-                f"    kg:basedIn ent:{tank.place} .\n\n"
-                f"ent:{tank.place} a kg:Place ;\n    skos:prefLabel {_lit(tank.place_name)}@en ;\n"
-                f"    kg:locatedIn ent:{tank.located} .\n\n"
+                # where it is based is a claim (an organization profile), not entity data
+                f"ent:{tank.slug} a kg:Organization ;\n"
+                f"    skos:prefLabel {_lit(tank.name)}@en .\n\n"
+                f"ent:{tank.place} a kg:Place ;\n"
+                f"    skos:prefLabel {_lit(tank.place_name)}@en .\n\n"
             )
         out.append(
             f"ent:{e.position} a kg:Position ;\n"
@@ -524,6 +525,15 @@ def last_day(year: int, month: int) -> int:
     return DAYS[month - 1] + (1 if month == 2 and year % 4 == 0 else 0)
 
 
+#: the cue word of each hedged modality in the generated sentences
+HEDGE_CUES = {
+    "kg:Alleged": "allege",
+    "kg:Estimated": "estimated",
+    "kg:Speculated": "speculation",
+    "kg:Interpretation": "construed",
+}
+
+
 class Writer:
     """Builds each source's text and the Turtle of its claims in step."""
 
@@ -540,16 +550,35 @@ class Writer:
             exact = exact[:-1] + ("?" if exact.endswith("!") else "!")
         modality = "kg:Increase" if n in self.broken["modality-not-in-scheme"] else part.modality
         source_line = "" if n in self.broken["missing-source"] else f"    kg:inSource {doc} ;\n"
+        hedge_line, hedge = self.hedge(cid, doc, offset + part.start, exact, part.modality)
         return (
             f"{cid} a kg:Claim ;\n    rdfs:label {_lit(part.label)}@en ;\n{source_line}"
             f"    kg:hasAnchor {cid}-anchor ;\n    prov:wasAttributedTo {part.attributed} ;\n"
-            f"{part.extra}    kg:modality {modality} ;\n    kg:states {cid}-fact .\n\n"
+            f"{part.extra}{hedge_line}    kg:modality {modality} ;\n    kg:states {cid}-fact .\n\n"
+            f"{hedge}"
             f"{cid}-anchor a kg:TextAnchor ;\n    oa:hasSource {doc} ;\n"
             f"    oa:hasSelector {cid}-anchor-quote, {cid}-anchor-pos .\n\n"
             f"{cid}-anchor-quote a oa:TextQuoteSelector ;\n    oa:exact {_lit(exact)} .\n\n"
             f"{cid}-anchor-pos a oa:TextPositionSelector ;\n"
             f'    oa:start "{offset + part.start}"^^xsd:nonNegativeInteger ;\n'
             f'    oa:end "{offset + end}"^^xsd:nonNegativeInteger .\n\n' + part.fact
+        )
+
+    @staticmethod
+    def hedge(cid: str, doc: str, offset: int, exact: str, modality: str) -> tuple[str, str]:
+        """The anchor on the cue word of a hedged modality ("allege", "estimated" ...)."""
+        cue = HEDGE_CUES.get(modality)
+        where = exact.find(cue) if cue else -1
+        if cue is None or where < 0:
+            return "", ""
+        start = offset + where
+        return f"    kg:hasHedge {cid}-hedge ;\n", (
+            f"{cid}-hedge a kg:HedgeAnchor ;\n    oa:hasSource {doc} ;\n"
+            f"    oa:hasSelector {cid}-hedge-quote, {cid}-hedge-pos .\n\n"
+            f"{cid}-hedge-quote a oa:TextQuoteSelector ;\n    oa:exact {_lit(cue)} .\n\n"
+            f"{cid}-hedge-pos a oa:TextPositionSelector ;\n"
+            f'    oa:start "{start}"^^xsd:nonNegativeInteger ;\n'
+            f'    oa:end "{start + len(cue)}"^^xsd:nonNegativeInteger .\n\n'
         )
 
     @staticmethod

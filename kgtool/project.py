@@ -30,6 +30,7 @@ NAMESPACES: dict[str, str] = {
     "src": "https://w3id.org/kgtool/source/",
     "clm": "https://w3id.org/kgtool/claim/",
     "mnt": "https://w3id.org/kgtool/mention/",
+    "ref": "https://w3id.org/kgtool/reference/",
     "prov": "http://www.w3.org/ns/prov#",
     "oa": "http://www.w3.org/ns/oa#",
     "schema": "http://schema.org/",

@@ -67,7 +67,8 @@ def test_every_kg_term_has_english_label_and_definition(ontology, rdf_type):
 
 def test_every_kg_concept_has_english_label_definition_and_scheme(ontology):
     concepts = kg_terms(ontology, SKOS.Concept)
-    assert len(concepts) == 9 + 4 + 2 + 2
+    # modalities, approximations, time resolutions, trend directions, reading kinds
+    assert len(concepts) == 9 + 4 + 2 + 2 + 7
     for concept in concepts:
         assert len(english(ontology, concept, SKOS.prefLabel)) == 1, concept
         assert len(english(ontology, concept, SKOS.definition)) == 1, concept

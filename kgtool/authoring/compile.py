@@ -27,7 +27,16 @@ from kgtool.authoring.context import (
     local,
 )
 from kgtool.authoring.facts import FactWriter
+from kgtool.authoring.hedges import write_hedges
 from kgtool.authoring.locate import closest_passages, occurrences, snippet
+from kgtool.authoring.readings import (
+    ClaimReadings,
+    Reading,
+    ReadingSpec,
+    locate_words,
+    parse_readings,
+    write_readings,
+)
 from kgtool.authoring.sheet import Item, Sheet, read_sheet
 from kgtool.authoring.terms import CLM, Output
 from kgtool.project import Project
@@ -44,10 +53,12 @@ CLAIM_KEYS = {
     "cites",
     "interpreted",
     "note",
+    "readings",
+    "hedges",
 }
 MODALITIES = KG + "ModalityScheme"
 SHEET_KEYS = {"source", "id-prefix", "by", "language", "claims", "mentions", "mention-prefix"}
-SHEET_KEYS |= {"not-mentions", "find"}  # mention sheets: see kgtool.authoring.mentions
+SHEET_KEYS |= {"not-mentions", "find", "readings"}  # mention sheets: see kgtool.authoring.mentions
 
 
 @dataclass
@@ -121,10 +132,11 @@ def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) ->
             sheet.error(claims, "'claims:' must be a list, one '- quote: ...' item per claim")
         prefix = root.get("id-prefix")
         ids = _claim_ids(sheet, claims.items or [], prefix.text() if prefix else "")
+        shared = parse_readings(sheet, ctx, root.get("readings"), None)
         for item, claim_id in zip(claims.items or [], ids, strict=True):
             if item.get("candidate") is not None and item.get("candidate").value is True:  # type: ignore[union-attr]
                 continue  # a suggestion (kgtool suggest) no curator accepted yet: counted by build
-            _claim(sheet, ctx, source, item, claim_id, ids, spans, out)
+            _claim(sheet, ctx, source, item, (claim_id, ids), spans, out, shared)
     return Compiled(out.ntriples(), out.where)
 
 
@@ -263,11 +275,12 @@ def _claim(
     ctx: Context,
     source: SheetSource,
     item: Item,
-    claim_id: str,
-    ids: list[str],
+    naming: tuple[str, list[str]],
     spans: dict[str, list[tuple[int, int]]],
     out: Output,
+    shared: list[ReadingSpec],
 ) -> None:
+    claim_id, ids = naming
     start, end = locate_quote(sheet, item, source.info)
     claim = CLM + claim_id
     lang = source.language
@@ -297,13 +310,18 @@ def _claim(
         if len(docs) != 1:
             _unknown(sheet, ctx, cited, cited.text(), docs)
         out.iri(claim, KG + "citesSource", next(iter(docs)))
-    out.iri(claim, KG + "modality", _modality(sheet, ctx, item.get("modality")))
+    modality = _modality(sheet, ctx, item.get("modality"))
+    out.iri(claim, KG + "modality", modality)
+    write_hedges(sheet, ctx, out, source.info, claim, modality, (start, end), item.get("hedges"))
     interpreted = _interpreted(sheet, ctx, item, fact_key[1])
     for prop in sorted(interpreted):
         out.iri(claim, KG + "interpretedProperty", prop)
+    own = parse_readings(sheet, ctx, item.get("readings"), ctx.properties_of(fact_key[1]))
+    readings = ClaimReadings(own, shared)
     writer = FactWriter(
         sheet, ctx, out, source.info, lang, claim, (start, end), ids, spans, interpreted
     )
+    writer.readings = readings
     resolved_note = writer.write(fact_key[0], fact_key[1], item.get(fact_key[0]))
     note = item.get("note")
     if note is not None:
@@ -317,6 +335,26 @@ def _claim(
     elif resolved_note:
         out.text(claim, KG + "interpretationNote", resolved_note, lang)
     out.iri(claim, KG + "states", claim + "-fact")
+    _readings(sheet, source.info, readings, interpreted, note, (start, end))
+    write_readings(out, claim, source.info, readings.used, lang)
+
+
+def _readings(
+    sheet: Sheet,
+    info: SourceInfo,
+    readings: ClaimReadings,
+    interpreted: set[str],
+    note: Item | None,
+    span: tuple[int, int],
+) -> None:
+    """Add the claim's own readings not yet used, and one per interpreted property."""
+    for spec in readings.own:
+        if not any(r.kind == spec.kind and r.note == spec.note for r in readings.used):
+            readings.use(spec, spec.prop, None, locate_words(sheet, info, spec, span))
+    for prop in sorted(interpreted):
+        if note is not None and not any(r.prop == prop for r in readings.used):
+            text = " ".join(note.text().split())
+            readings.used.append(Reading(KG + "ContextReading", text, prop))
 
 
 def _at(item: Item | None, fallback: Item) -> tuple[int, int]:

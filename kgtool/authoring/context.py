@@ -71,6 +71,8 @@ class Context:
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=dict)  # term -> skos:definition
     written: dict[str, set[str]] = field(default_factory=dict)  # lower-case label -> as written
+    cues: dict[str, list[str]] = field(default_factory=dict)  # modality -> its kg:cueWord
+    titles: dict[str, set[str]] = field(default_factory=dict)  # position -> kg:positionTitle
 
     # --- classes ---------------------------------------------------------------
 
@@ -291,6 +293,10 @@ def _index_labels(ctx: Context, quads: list[ox.Quad]) -> None:
             ctx.definitions.setdefault(q.subject.value, q.object.value)
         if p == SKOS + "inScheme":
             ctx.in_scheme.setdefault(q.subject.value, set()).add(q.object.value)
+        if p == KG + "cueWord":
+            ctx.cues.setdefault(q.subject.value, []).append(q.object.value)
+        if p == KG + "positionTitle":
+            ctx.titles.setdefault(q.subject.value, set()).add(q.object.value)
         if p not in label_props or not _named(q.subject):
             continue
         iri, text = q.subject.value, q.object.value

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from kgtool.authoring.context import KG, RDF, SCHEMA, SKOS, XSD, Context, SourceInfo, local
 from kgtool.authoring.locate import occurrences
+from kgtool.authoring.readings import ClaimReadings, Reading, locate_words, names_entity
 from kgtool.authoring.sheet import Item, Sheet
 from kgtool.authoring.terms import CLM, Output
 from kgtool.authoring.times import TimeValue, UnreadableTime, given_time, read_time
@@ -66,6 +67,8 @@ class FactWriter:
         self.fact = claim + "-fact"
         self.used: dict[str, int] = {}
         self.note: str | None = None
+        self.readings = ClaimReadings([], [])
+        self._last_time: TimeValue | None = None
 
     def write(self, key: str, fact_class: str, body: Item | None) -> str | None:
         """Write the fact; returns the resolution note of a time read from context."""
@@ -240,24 +243,54 @@ class FactWriter:
         iri = next(iter(typed))
         self.out.iri(self.fact, prop, iri)
         span = self._entity_span(iri, name)
-        # the source's author speaks in every sentence: its voice needs no words of its own
-        if span is None and prop not in self.interpreted and iri != self.info.author:
+        own = self.readings.for_property(prop)
+        if own is not None and own.words:  # the words the reading says name the entity
+            span = locate_words(self.sheet, self.info, own, self.span)
+        if span is None and prop not in self.interpreted and own is None:
             quote = self.info.text[start:end]
             self.sheet.error(
                 item,
                 f"entity '{name}' is not inside the quote '{quote[:60]}' "
                 "(no mention, label or alt label of it there)",
-                hint=f"quote more words, or list '{local(prop)}' under 'interpreted:'",
+                hint=f"quote more words, list '{local(prop)}' under 'interpreted:', or say "
+                f"how it was read: 'readings: [{{kind: ..., property: {local(prop)}, note: ...}}]'",
             )
         if span is not None:
+            self._check_words(prop, iri, span, item, own)
             self._anchor(prop, iri, None, *span, item)
+        elif own is not None:
+            self.readings.use(own, prop, iri, None)
+
+    def _check_words(
+        self, prop: str, iri: str, span: tuple[int, int], item: Item, own: object
+    ) -> None:
+        """Words that are none of the entity's labels are a reading, with its note."""
+        words = self.info.text[span[0] : span[1]]
+        if names_entity(self.ctx, iri, words):
+            return
+        spec = self.readings.for_property(prop) or self.readings.for_words(iri, words)
+        if spec is not None:
+            self.readings.use(spec, prop, iri, span)
+            return
+        if prop in self.interpreted:
+            return
+        label = self.ctx.label_of.get(iri, local(iri))
+        self.sheet.error(
+            item,
+            f"the quote says '{words}' where the claim names '{label}' ({local(prop)}), "
+            "which is none of its labels: a reading without a note",
+            hint="add to the claim 'readings: [{kind: term|coreference|..., property: "
+            f"{local(prop)}, note: ...}}]', or to the sheet 'readings: [{{words: {words}, "
+            f"means: {label}, kind: ..., note: ...}}]'",
+        )
 
     def _entity_span(self, iri: str, written: str) -> tuple[int, int] | None:
         """The entity's first mention inside the quote, else its label, else the written words."""
         start, end = self.span
         inside = [(s, e) for s, e in self.spans.get(iri, []) if start <= s and e <= end]
-        if inside:
-            return min(inside)
+        named = [(s, e) for s, e in inside if names_entity(self.ctx, iri, self.info.text[s:e])]
+        if named or inside:  # a mention by name first: other words are a reading
+            return min(named or inside)
         names = sorted({lbl for lbl, iris in self.ctx.labels.items() if iri in iris} | {written})
         hits = []
         for label in names:
@@ -285,6 +318,14 @@ class FactWriter:
         span = self._stated_span(stated, stated_item, prop)
         if span:
             self._anchor(prop, node, None, *span, stated_item)
+        time, self._last_time = self._last_time, None
+        if time is not None and time.note:
+            if not time.explicit:
+                self.readings.used.append(Reading(KG + "TimeReading", time.note, prop, node, span))
+            if time.chosen_bounds:
+                self.readings.used.append(
+                    Reading(KG + "BoundsReading", time.note, prop, node, span)
+                )
 
     def _time(self, node: str, stated: str, item: Item) -> None:
         given = item.get("value") if item.is_map else None
@@ -305,8 +346,27 @@ class FactWriter:
                 hint="add 'note:' saying how it was read",
             )
         self._time_triples(node, time)
+        self._last_time = time
+        self._order(node, item)
         if not time.explicit:
             self.note = self.note or time.note
+
+    def _order(self, node: str, item: Item) -> None:
+        """``after: <claim id>`` / ``before: <claim id>``: OWL-Time order between periods."""
+        if not item.is_map:
+            return
+        for key in ("after", "before"):
+            given = item.get(key)
+            for each in (
+                (given.items or [])
+                if given is not None and given.is_list
+                else ([given] if given is not None else [])
+            ):
+                name = each.text()
+                claim_id = name[4:] if name.startswith("clm:") else name
+                if claim_id not in self.ids:
+                    self.sheet.error(each, f"'{name}' is not the id of a claim of this sheet")
+                self.out.iri(node, TIME + key, CLM + claim_id + "-time")
 
     def _time_triples(self, node: str, time: TimeValue) -> None:
         out = self.out

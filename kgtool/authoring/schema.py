@@ -21,12 +21,14 @@ LISTED: dict[str, Any] = {"anyOf": [TEXT, {"type": "array", "items": TEXT, "minI
 def _value_schema(ctx: Context, prop: str, range_: str | None) -> dict[str, Any]:
     definition = ctx.definitions.get(prop, "")
     if range_ in VALUE_SUFFIX:
-        stated = {
+        stated: dict[str, Any] = {
             "type": "object",
             "required": ["stated"],
             "additionalProperties": False,
             "properties": {"stated": TEXT, "value": TEXT, "note": {"type": "string"}},
         }
+        if range_ == KG + "TimeSpec":  # order in time: claim ids of earlier / later facts
+            stated["properties"] = {**stated["properties"], "after": LISTED, "before": LISTED}
         return {"description": definition, "anyOf": [TEXT, stated]}
     if range_ is None or (not range_.startswith(KG) and range_ != SKOS + "Concept"):
         words = {
@@ -37,6 +39,27 @@ def _value_schema(ctx: Context, prop: str, range_: str | None) -> dict[str, Any]
         }
         return {"description": definition, "anyOf": [LISTED, words]}
     return {"description": definition, **LISTED}
+
+
+def _reading_schema(ctx: Context, shared: bool) -> dict[str, Any]:
+    kinds = KG + "ReadingKindScheme"
+    names = sorted(
+        min((n for n, iris in ctx.concepts.items() if c in iris), key=len)
+        for c, schemes in ctx.in_scheme.items()
+        if kinds in schemes
+    )
+    item = {
+        "type": "object",
+        "required": ["kind", "note", *(["words", "means"] if shared else [])],
+        "additionalProperties": False,
+        "properties": {
+            "kind": {"enum": names},
+            "note": {"type": "string", "description": "why the words were read so"},
+            "words": {"type": "string", "description": "the words read, inside the quote"},
+            **({"means": TEXT} if shared else {"property": {"type": "string"}}),
+        },
+    }
+    return {"type": "array", "items": item}
 
 
 def sheet_schema(ctx: Context) -> dict[str, Any]:
@@ -69,6 +92,8 @@ def sheet_schema(ctx: Context) -> dict[str, Any]:
             "interpreted": {"type": "array", "items": {"type": "string"}},
             "note": {"type": "string", "description": "why interpreted parts were read so"},
             "candidate": {"type": "boolean", "description": "a suggestion the build skips"},
+            "readings": _reading_schema(ctx, shared=False),
+            "hedges": LISTED,
             **facts,
         },
         "additionalProperties": False,
@@ -88,6 +113,7 @@ def sheet_schema(ctx: Context) -> dict[str, Any]:
             "by": LISTED,
             "language": {"type": "string"},
             "claims": {"type": "array", "items": claim},
+            "readings": _reading_schema(ctx, shared=True),
             "mentions": MENTIONS,
             "not-mentions": MENTIONS,
             "find": {"enum": ["labels", "none"]},

@@ -33,6 +33,8 @@ class TimeValue:
     latest: date | None
     explicit: bool
     note: str | None = None
+    #: the bounds of a vague period ("late 1980s", "about 2004") were chosen by a rule
+    chosen_bounds: bool = False
 
     @property
     def year(self) -> str | None:
@@ -137,7 +139,13 @@ def _decades(text: str, decades: list[tuple[str, str]]) -> TimeValue:
     named[0] = named[0].replace(" as ", " is taken as ", 1)
     note = f"The {noun} stated; " + " and ".join(named) + ", which gives the bounds."
     return TimeValue(
-        text, edtf, date(first, 1, 1), date(last, 12, 31), True, note if approximate else None
+        text,
+        edtf,
+        date(first, 1, 1),
+        date(last, 12, 31),
+        True,
+        note if approximate else None,
+        approximate,
     )
 
 
@@ -206,7 +214,7 @@ def _relative(text: str, bare: str, published: date) -> TimeValue:
             f"Relative to the posting date, {when}: the ten years or so before it, "
             f"about {start} to {year}."
         )
-        return TimeValue(text, f"{start}~/{year}", date(start, 1, 1), published, False, note)
+        return TimeValue(text, f"{start}~/{year}", date(start, 1, 1), published, False, note, True)
     return _parsed(text, published)
 
 
@@ -248,4 +256,5 @@ def given_time(stated: str, value: str, note: str | None) -> TimeValue:
     explicit = all(year in stated for year in re.findall(r"\d{4}", value)) and bool(
         re.search(r"\d{4}", stated)
     )
-    return TimeValue(" ".join(stated.split()), value, earliest, latest, explicit, note)
+    vague = "~" in value or "X" in value
+    return TimeValue(" ".join(stated.split()), value, earliest, latest, explicit, note, vague)

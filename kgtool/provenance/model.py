@@ -146,6 +146,8 @@ class ClaimExplanation:
     note: str | None = None
     quotes: list[Quote] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)  # the entity's roles, for an entity
+    readings: list[str] = field(default_factory=list)  # where terms differ from the words
+    hedges: list[str] = field(default_factory=list)  # cue words of modality, with offsets
 
     def chain(self) -> list[str]:
         """Attribution chain: party → upstream document → the source, as labels."""
@@ -177,6 +179,8 @@ class Explanation:
     target: str
     claims: list[ClaimExplanation] = field(default_factory=list)
     entity: EntityInfo | None = None
+    #: for an entity: the claims about its related entities (not about it)
+    related: list[ClaimExplanation] = field(default_factory=list)
 
     def groups(self) -> dict[str, list[ClaimExplanation]]:
         """Claims grouped by the kind of fact, kinds in alphabetical order."""

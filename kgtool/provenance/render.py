@@ -79,6 +79,10 @@ def claim_lines(
         out.append(_line("interpreted", ", ".join(claim.interpreted)))
     if claim.note:
         out.append(_line("", f"note: {claim.note}"))
+    if claim.hedges:
+        out.append(_line("hedged by", ", ".join(claim.hedges)))
+    for reading in claim.readings:
+        out.append(_line("reading", reading))
     source = claim.source
     meta = [
         x
@@ -118,6 +122,12 @@ def render_text(
             out.append("")
             out.append(f"== {kind} ({len(claims)})")
             for claim in claims:
+                out.append("")
+                out.extend(claim_lines(claim, context=context, color=color))
+        if explanation.related:
+            out.append("")
+            out.append(f"== about related entities ({len(explanation.related)})")
+            for claim in explanation.related:
                 out.append("")
                 out.extend(claim_lines(claim, context=context, color=color))
         return "\n".join(out)
@@ -166,6 +176,7 @@ def render_json(explanation: Explanation, *, context: int | None = None) -> str:
         "target": explanation.target,
         "entity": asdict(explanation.entity) if explanation.entity else None,
         "claims": [claim_dict(c, context) for c in explanation.claims],
+        "related": [claim_dict(c, context) for c in explanation.related],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
 

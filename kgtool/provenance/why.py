@@ -103,7 +103,20 @@ def explain_claim(claim: str, executor: Executor) -> ClaimExplanation:
         )
         for row in _run(executor, "claim-anchors", claim=claim)
     ]
+    explanation.hedges = [
+        f'"{row["words"]}" [{row["start"]}, {row["end"]})'
+        for row in _run(executor, "claim-hedges", claim=claim)
+    ]
+    explanation.readings = [_reading(row) for row in _run(executor, "claim-readings", claim=claim)]
     return explanation
+
+
+def _reading(row: Mapping[str, str | None]) -> str:
+    """'term: "anthracitic" [1093, 1104) → anthracite (commodity). Note …'"""
+    words = f' "{row["words"]}" [{row["start"]}, {row["end"]})' if row["words"] else ""
+    value = f" → {row['valueLabel']}" if row["valueLabel"] else ""
+    prop = f" ({row['propertyLabel']})" if row["propertyLabel"] else ""
+    return f"{row['kindLabel']}:{words}{value}{prop}. {row['note']}"
 
 
 def _source(executor: Executor, iri: str) -> SourceInfo:
@@ -218,7 +231,26 @@ def explain_entity(entity: str, executor: Executor) -> Explanation:
         explained.roles = claim_roles
         explanation.claims.append(explained)
     explanation.claims.sort(key=_claim_order)
+    explanation.related = _related_claims(entity, executor, {c.claim for c in explanation.claims})
     return explanation
+
+
+def _related_claims(entity: str, executor: Executor, seen: set[str]) -> list[ClaimExplanation]:
+    """What is said about the entities related to ENTITY (its company, its government …)."""
+    found: dict[str, ClaimExplanation] = {}
+    for link in _run(executor, "entity-related", entity=entity):
+        related, name = link["related"] or "", link["relatedLabel"] or ""
+        how = f"{link['relation']}, {compact_iri(link['statement'] or '')} ({link['kind']})"
+        for row in _run(executor, "entity-claims", entity=related):
+            claim = row["claim"] or ""
+            if claim in seen or claim == link["statement"] or not row["role"]:
+                continue
+            if claim not in found:
+                found[claim] = explain_claim(claim, executor)
+            role = f"{row['role']}: {name} (related by {how})"
+            if role not in found[claim].roles:
+                found[claim].roles.append(role)
+    return sorted(found.values(), key=_claim_order)
 
 
 def _claim_order(claim: ClaimExplanation) -> tuple[int, str]:
