@@ -64,7 +64,8 @@ def _cell(name: str, term: Any, row: dict[str, Any]) -> str:
         number = _number(term.value) if kind in NUMERIC else None
         if number is not None:
             if kind in ("integer", "nonNegativeInteger") and name.endswith("s"):
-                return f"{number} {name}"  # a count: "2 months"
+                noun = name[:-1] if number == "1" else name  # a count: "2 months", "1 month"
+                return f"{number} {noun}"
             currency = row.get("currency") or row.get("unitOrCurrency")
             code = currency.value if isinstance(currency, ox.Literal) else ""
             unit = row.get("unit")
@@ -166,7 +167,7 @@ def labeller(executor: Any) -> Labeller:
     """Names nodes by their ``rdfs:label`` (``skos:prefLabel``), asked of the graph once each."""
     import pyoxigraph as ox
 
-    from kgtool.query import expand_iri
+    from kgtool.terms import expand_iri
 
     known: dict[str, str] = {}
 

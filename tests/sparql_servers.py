@@ -21,8 +21,8 @@ from typing import Any
 import pyoxigraph as ox
 import requests
 
+from kgtool.named_queries import PACKAGE_QUERIES, NamedQuery, list_queries
 from kgtool.project import GRAPH_BASE, Project
-from kgtool.query import PACKAGE_QUERIES, NamedQuery, list_queries
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 

@@ -243,7 +243,7 @@ def test_a_curated_mention_that_would_move_to_other_words_awaits_review(
 
 
 def main_mentions(project: Project) -> set[tuple[int, int, str]]:
-    from kgtool.authoring.finder import report
+    from kgtool.authoring.mentions import report
 
     return {(m.start, m.end, m.entity) for m in report(project, NAME).mentions}
 

@@ -9,7 +9,8 @@ import pyoxigraph as ox
 import pytest
 
 from kgtool.authoring.context import load_context
-from kgtool.authoring.finder import candidates, find_mentions, report, variants
+from kgtool.authoring.finder import candidates, find_mentions, variants
+from kgtool.authoring.mentions import report
 from kgtool.cli import main
 from kgtool.project import Project
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kgtool.authoring.context import load_context
-from kgtool.authoring.finder import report
+from kgtool.authoring.mentions import report
 from kgtool.authoring.suggest import curated, matches, measure, sentences, suggest
 from kgtool.cli import main
 from kgtool.project import Project

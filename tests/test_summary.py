@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +45,19 @@ def test_answer_in_words_comes_from_the_graph(
     assert total.startswith("monthly-exports-total: US$1,880,000, 2 months, 2014-05, 2014-06")
     assert "reported by Korea International Trade Association" in total
     # the June claim taken out of the graph: the words follow the data
-    claims = next((project_copy.graph_dir / "claims").glob("*.ttl"))
-    text = claims.read_text()
-    changed = re.sub(r"1330000(\.0*)?", "1000000", text)
-    assert changed != text
-    claims.write_text(changed)
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    sheet = project_copy.graph_dir / "claims" / "koreatimes-2014-07-27.yaml"
+    data = yaml.load(sheet.read_text("utf-8"))
+    kept = [claim for claim in data["claims"] if claim["id"] != "kt140727-02"]
+    assert len(kept) == len(data["claims"]) - 1
+    data["claims"] = kept
+    with sheet.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
     total = next(line for line in answer(capsys, project_copy) if line.startswith("monthly-ex"))
-    assert total.startswith("monthly-exports-total: US$1,550,000, 2 months")
+    assert total.startswith("monthly-exports-total: US$550,000, 1 month, 2014-05")
 
 
 def test_every_summary_is_words_not_iris() -> None:

@@ -37,7 +37,7 @@ from kgtool.authoring.readings import (
     parse_readings,
     write_readings,
 )
-from kgtool.authoring.sheet import Item, Sheet, read_sheet
+from kgtool.authoring.sheet import Item, Sheet, claim_ids, read_sheet
 from kgtool.authoring.terms import CLM, Output
 from kgtool.project import Project
 
@@ -131,7 +131,7 @@ def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) ->
         if not claims.is_list:
             sheet.error(claims, "'claims:' must be a list, one '- quote: ...' item per claim")
         prefix = root.get("id-prefix")
-        ids = _claim_ids(sheet, claims.items or [], prefix.text() if prefix else "")
+        ids = claim_ids(sheet, claims.items or [], prefix.text() if prefix else "")
         shared = parse_readings(sheet, ctx, root.get("readings"), None)
         for item, claim_id in zip(claims.items or [], ids, strict=True):
             if item.get("candidate") is not None and item.get("candidate").value is True:  # type: ignore[union-attr]
@@ -202,23 +202,6 @@ def _unknown(sheet: Sheet, ctx: Context, item: Item, name: str, found: set[str])
         f"unknown entity '{name}'",
         hint=hint or "add it to graph/entities.ttl or write its CURIE",
     )
-
-
-def _claim_ids(sheet: Sheet, items: list[Item], prefix: str) -> list[str]:
-    ids: list[str] = []
-    for number, item in enumerate(items, 1):
-        if not item.is_map:
-            sheet.error(item, "a claim is a mapping that starts with 'quote:'")
-        given = item.get("id")
-        claim_id = given.text() if given else f"{prefix}{number:02d}"
-        if not prefix and not given:
-            sheet.error(
-                item, "this claim has no id", hint="give it 'id:' or the sheet 'id-prefix:'"
-            )
-        if claim_id in ids:
-            sheet.error(given or item, f"claim id '{claim_id}' is used twice")
-        ids.append(claim_id)
-    return ids
 
 
 def locate_quote(sheet: Sheet, item: Item, info: SourceInfo) -> tuple[int, int]:

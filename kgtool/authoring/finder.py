@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from kgtool.authoring.context import Context, SourceInfo
 from kgtool.authoring.locate import occurrences
-from kgtool.project import Project
 
 ENTITY_NS = "https://w3id.org/kgtool/entity/"
 
@@ -123,19 +122,6 @@ def candidates(text: str, found: list[Found]) -> list[tuple[int, int, str]]:
     return out
 
 
-@dataclass
-class MentionReport:
-    """What ``kgtool find-mentions`` says about one source."""
-
-    source: str
-    sheet: str | None
-    mentions: list[Found]  # every mention, automatic and curated, in text order
-    from_labels: int
-    added: int
-    excluded: int
-    candidates: list[tuple[int, int, str]]
-
-
 def source_named(ctx: Context, name: str) -> SourceInfo:
     """A source by its name, CURIE or local path (as a sheet's ``source:`` names it)."""
     from kgtool.errors import InputError
@@ -148,34 +134,4 @@ def source_named(ctx: Context, name: str) -> SourceInfo:
     raise InputError(f"unknown source '{name}'", hint=f"known sources: {known}")
 
 
-def report(project: Project, name: str) -> MentionReport:
-    """The mentions of a source: from labels, plus and minus its mention sheet's lines."""
-    from kgtool.authoring.context import SHEET_SUFFIXES, load_context
-    from kgtool.authoring.mentions import is_mention_sheet, resolve_mentions
-    from kgtool.authoring.sheet import read_sheet
-
-    ctx = load_context(project)
-    info = source_named(ctx, name)
-    automatic = find_mentions(info.text, ctx)
-    for path in project.rdf_files():
-        if path.suffix not in SHEET_SUFFIXES:
-            continue
-        sheet = read_sheet(path, project.relative(path))
-        source = sheet.root.get("source")
-        if not is_mention_sheet(sheet) or source is None:
-            continue
-        if source_named(ctx, source.text()).iri != info.iri:
-            continue
-        found = [hit for hit, _ in resolve_mentions(sheet, ctx, info)]
-        added = sum(hit.how == "added" for hit in found)
-        kept = len(found) - added
-        return MentionReport(
-            info.iri, sheet.path, found, kept, added, len(automatic) - kept,
-            candidates(info.text, found),
-        )  # fmt: skip
-    return MentionReport(
-        info.iri, None, automatic, len(automatic), 0, 0, candidates(info.text, automatic)
-    )
-
-
-__all__ = ["Found", "MentionReport", "candidates", "find_mentions", "report", "variants"]
+__all__ = ["Found", "candidates", "find_mentions", "source_named", "variants"]

@@ -13,10 +13,11 @@ two entities gives two mentions).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from kgtool.authoring.context import KG, Context, SourceInfo
-from kgtool.authoring.finder import Found, find_mentions
+from kgtool.authoring.finder import Found, candidates, find_mentions, source_named
 from kgtool.authoring.locate import closest_passages, occurrences, snippet
 from kgtool.authoring.sheet import Item, Sheet, SheetError, read_sheet
 from kgtool.authoring.terms import MNT, Output
@@ -205,3 +206,44 @@ def _mention_sheet(path: Path, shown: str) -> Sheet | None:
         sheet = None
     _SHEETS[shown] = (stamp, sheet)
     return sheet
+
+
+@dataclass
+class MentionReport:
+    """What ``kgtool find-mentions`` says about one source."""
+
+    source: str
+    sheet: str | None
+    mentions: list[Found]  # every mention, automatic and curated, in text order
+    from_labels: int
+    added: int
+    excluded: int
+    candidates: list[tuple[int, int, str]]
+
+
+def report(project: Project, name: str) -> MentionReport:
+    """The mentions of a source: from labels, plus and minus its mention sheet's lines."""
+    from kgtool.authoring.context import SHEET_SUFFIXES, load_context
+
+    ctx = load_context(project)
+    info = source_named(ctx, name)
+    automatic = find_mentions(info.text, ctx)
+    for path in project.rdf_files():
+        if path.suffix not in SHEET_SUFFIXES:
+            continue
+        sheet = read_sheet(path, project.relative(path))
+        source = sheet.root.get("source")
+        if not is_mention_sheet(sheet) or source is None:
+            continue
+        if source_named(ctx, source.text()).iri != info.iri:
+            continue
+        found = [hit for hit, _ in resolve_mentions(sheet, ctx, info)]
+        added = sum(hit.how == "added" for hit in found)
+        kept = len(found) - added
+        return MentionReport(
+            info.iri, sheet.path, found, kept, added, len(automatic) - kept,
+            candidates(info.text, found),
+        )  # fmt: skip
+    return MentionReport(
+        info.iri, None, automatic, len(automatic), 0, 0, candidates(info.text, automatic)
+    )

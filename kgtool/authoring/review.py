@@ -18,7 +18,7 @@ from typing import Any
 
 from kgtool.authoring.context import SHEET_SUFFIXES
 from kgtool.authoring.locate import snippet
-from kgtool.authoring.sheet import Item, Sheet, SheetError, parse_sheet, read_sheet
+from kgtool.authoring.sheet import Item, Sheet, SheetError, claim_ids, parse_sheet, read_sheet
 from kgtool.errors import InputError
 from kgtool.project import Project
 
@@ -75,14 +75,13 @@ def is_review(sheet: Sheet) -> bool:
 
 def claims_of(sheet: Sheet) -> list[tuple[str, Item]]:
     """(claim id, item) of every claim of a sheet that is not a candidate."""
-    from kgtool.authoring.compile import _claim_ids
 
     claims = sheet.root.get("claims")
     if claims is None or not claims.is_list:
         return []
     prefix = sheet.root.get("id-prefix")
     items = claims.items or []
-    ids = _claim_ids(sheet, items, prefix.text() if prefix else "")
+    ids = claim_ids(sheet, items, prefix.text() if prefix else "")
     return [(c, i) for c, i in zip(ids, items, strict=True) if not _candidate(i)]
 
 

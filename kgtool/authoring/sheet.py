@@ -126,3 +126,21 @@ def read_sheet(file: Path, path: str) -> Sheet:
     except OSError as error:
         raise SheetError(f"cannot read the sheet: {error}", path=path) from None
     return parse_sheet(text, path)
+
+
+def claim_ids(sheet: Sheet, items: list[Item], prefix: str) -> list[str]:
+    """Each claim's id: its own 'id:', or the sheet's prefix and its number."""
+    ids: list[str] = []
+    for number, item in enumerate(items, 1):
+        if not item.is_map:
+            sheet.error(item, "a claim is a mapping that starts with 'quote:'")
+        given = item.get("id")
+        claim_id = given.text() if given else f"{prefix}{number:02d}"
+        if not prefix and not given:
+            sheet.error(
+                item, "this claim has no id", hint="give it 'id:' or the sheet 'id-prefix:'"
+            )
+        if claim_id in ids:
+            sheet.error(given or item, f"claim id '{claim_id}' is used twice")
+        ids.append(claim_id)
+    return ids

@@ -130,7 +130,7 @@ def find_mentions_command(state: State, source: str, show_all: bool) -> None:
     candidates for a new entity or an alt label.
     """
     from kgtool.authoring.context import load_context, local
-    from kgtool.authoring.finder import report
+    from kgtool.authoring.mentions import report
 
     found = report(state.project, source)
     text = load_context(state.project).sources[found.source].text
@@ -174,7 +174,7 @@ def suggest_command(
     """
     from kgtool.authoring import suggest as suggesting
     from kgtool.authoring.context import load_context, local
-    from kgtool.authoring.finder import report
+    from kgtool.authoring.mentions import report
     from kgtool.errors import InputError
 
     project = state.project

@@ -47,7 +47,8 @@ def resolve_node(graph: nx.Graph, value: str, executor: Executor | None = None) 
     Labels are matched on the nodes first (case-insensitive), then, with an
     executor, on every preferred and alternative label of the knowledge graph.
     """
-    from kgtool.query import expand_iri, label_resolver
+    from kgtool.query import label_resolver
+    from kgtool.terms import expand_iri
 
     iri = expand_iri(value)
     if iri is not None and iri in graph:

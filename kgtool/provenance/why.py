@@ -28,8 +28,9 @@ from kgtool.provenance.model import (
     TimeInfo,
     sentence_bounds,
 )
-from kgtool.query import Executor, expand_iri, package_query
+from kgtool.query import Executor, package_query
 from kgtool.results import QueryResult, compact_iri
+from kgtool.terms import expand_iri
 
 KG = NAMESPACES["kg"]
 ENT = NAMESPACES["ent"]

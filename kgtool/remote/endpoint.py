@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import kgtool.remote.http as http  # the module, not the package: no import cycle
 from kgtool.errors import RemoteError
 from kgtool.project import GRAPH_BASE, NAMESPACES
-from kgtool.remote import http
 from kgtool.results import QueryResult
 
 if TYPE_CHECKING:
@@ -236,7 +236,7 @@ class Endpoint:
         """The named graphs on the server under ``prefix``, without counting their triples."""
         import pyoxigraph as ox
 
-        from kgtool.query import package_query
+        from kgtool.named_queries import package_query
 
         listed = self.execute(
             package_query("graph-list").text, {"prefix": ox.Literal(prefix)}, dataset=False
@@ -279,7 +279,7 @@ class Endpoint:
         """Named graphs on the server under ``prefix``, with their triple counts."""
         import pyoxigraph as ox
 
-        from kgtool.query import package_query
+        from kgtool.named_queries import package_query
 
         result = self.execute(
             package_query("graph-names").text, {"prefix": ox.Literal(prefix)}, dataset=False
@@ -333,7 +333,7 @@ class Endpoint:
 
         from kgtool.errors import InputError
         from kgtool.export import SELECTIONS
-        from kgtool.query import package_query
+        from kgtool.named_queries import package_query
 
         if selection not in SELECTIONS:
             raise InputError(

@@ -199,7 +199,9 @@ def create_app(
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
-    from kgtool.server import api, pages, sparql
+    import kgtool.server.api as api  # the modules, not the package: no import cycle
+    import kgtool.server.pages as pages
+    import kgtool.server.sparql as sparql
 
     if project is None:
         project = getattr(getattr(executor, "kgstore", None), "project", None)

@@ -139,7 +139,7 @@ def search_page(
 
 
 def _target(request: Request) -> str:
-    from kgtool.query import expand_iri
+    from kgtool.terms import expand_iri
 
     value = request.query_params.get("iri", "").strip()
     iri = expand_iri(value) if value else None
