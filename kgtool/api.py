@@ -118,7 +118,7 @@ def ask(
     (1880000, '2014-05, 2014-06')
     >>> with open_store(project) as store:
     ...     ask("SELECT (COUNT(*) AS ?n) WHERE { ?c a kg:Claim }", graph=store).rows[0][0].value
-    '35'
+    '38'
     """
     from kgtool.query import run, run_text
     from kgtool.sparql_text import query_form
