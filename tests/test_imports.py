@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "kgtool"
 
-#: packages whose own cycle is being untangled separately (drop the entry once it is gone)
+
 def module_names() -> dict[str, Path]:
     found = {}
     for path in PACKAGE.rglob("*.py"):
