@@ -1,8 +1,10 @@
-"""Validation where the data lives: ``validate --endpoint`` on a real SPARQL server.
+"""Validation where the data lives: ``validate --endpoint`` on real SPARQL servers.
 
-The compiled SHACL-as-SPARQL checks run on the Oxigraph server that
-scripts/test.sh starts (KGTOOL_TEST_SERVER, with ``--union-default-graph``);
-the report must equal the embedded store's, result for result.
+The compiled SHACL-as-SPARQL checks run on each server scripts/test.sh starts:
+Oxigraph with a union default graph (KGTOOL_TEST_SERVER), Oxigraph without
+one (KGTOOL_TEST_SERVER_PLAIN) and Virtuoso (KGTOOL_TEST_VIRTUOSO). The checks
+read kgtool's graphs as the dataset the queries name, never the server's
+default graph; the report must equal the embedded store's, result for result.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 
 from kgtool.cli import main
+from kgtool.errors import RemoteError
 from kgtool.project import Project
 from kgtool.remote import Endpoint
 from kgtool.report import ValidationReport
@@ -23,14 +26,32 @@ from kgtool.validate import validate
 
 pytestmark = pytest.mark.server
 
+#: the servers, by the variable scripts/test.sh names them in (a base URL for Oxigraph)
+SERVERS = {
+    "oxigraph-union": "KGTOOL_TEST_SERVER",
+    "oxigraph-plain": "KGTOOL_TEST_SERVER_PLAIN",
+    "virtuoso": "KGTOOL_TEST_VIRTUOSO",
+}
+#: Virtuoso's administrator login on a new database (tests/servers/virtuoso.ini)
+VIRTUOSO_LOGIN = {"KGTOOL_ENDPOINT_USER": "dba", "KGTOOL_ENDPOINT_PASSWORD": "dba"}
 
-@pytest.fixture
-def endpoint(shipped_store: KgStore) -> Iterator[Endpoint]:
-    """The test server; the shipped graph is pushed back afterwards for the other tests."""
-    base = os.environ.get("KGTOOL_TEST_SERVER")
-    if not base:
-        pytest.skip("needs KGTOOL_TEST_SERVER: run through scripts/test.sh")
-    server = Endpoint.from_base(base.rstrip("/"), timeout=180)
+
+@pytest.fixture(params=list(SERVERS))
+def endpoint(
+    request: pytest.FixtureRequest, shipped_store: KgStore, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Endpoint]:
+    """Each test server; the shipped graph is pushed back afterwards for the other tests."""
+    url = os.environ.get(SERVERS[request.param])
+    if not url:
+        pytest.skip(f"needs {SERVERS[request.param]}: run through scripts/test.sh")
+    for name in ("KGTOOL_ENDPOINT_TOKEN", "KGTOOL_ENDPOINT_USER", "KGTOOL_ENDPOINT_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    if request.param == "virtuoso":
+        for name, value in VIRTUOSO_LOGIN.items():
+            monkeypatch.setenv(name, value)
+        server = Endpoint(url, timeout=180)
+    else:
+        server = Endpoint.from_base(url.rstrip("/"), timeout=180)
     try:
         yield server
     finally:
@@ -62,7 +83,7 @@ def test_shipped_graph_on_the_server_gives_the_embedded_report(
 def test_generated_violations_on_the_server_give_the_embedded_report(
     endpoint: Endpoint, generated: Callable[..., Project], shipped_project: Project
 ) -> None:
-    project = generated(300, 5, 2)
+    project = generated(200, 5, 2)
     kgstore = memory_store(project)
     endpoint.push(kgstore)
     local = validate(kgstore)
@@ -92,3 +113,19 @@ def test_validate_endpoint_command_prints_the_embedded_report(
     assert remote["conforms"] is local["conforms"] is False
     assert len(remote["results"]) == len(local["results"]) > 5
     assert remote == local
+
+
+def test_a_report_from_answers_cut_short_is_refused(
+    shipped_project: Project, shipped_store: KgStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Virtuoso cuts answers at its row limit without an error: validation then stops
+    with that error rather than report on part of the graph."""
+    url = os.environ.get(SERVERS["virtuoso"])
+    if not url:
+        pytest.skip("needs KGTOOL_TEST_VIRTUOSO: run through scripts/test.sh")
+    for name, value in VIRTUOSO_LOGIN.items():
+        monkeypatch.setenv(name, value)
+    Endpoint(url, timeout=180).push(shipped_store)
+    limited = Endpoint(url + "?maxrows=20", timeout=180)  # as a low ResultSetMaxRows would
+    with pytest.raises(RemoteError, match="cut its answer at 20 rows"):
+        validate(limited, project=shipped_project)

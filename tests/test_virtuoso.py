@@ -84,3 +84,18 @@ def test_a_sparql_error_is_quoted_at_once(virtuoso: str) -> None:
     assert "500" in message and "SQ186" in message  # Virtuoso's own words
     assert "SPARQL query:" not in message and "?o21" not in message  # not the query's copy
     assert "is the server running" not in message and "\n" not in message
+
+
+def test_an_answer_cut_at_the_row_limit_is_refused(virtuoso: str) -> None:
+    """Virtuoso cuts an answer at its ResultSetMaxRows without an error; kgtool says so.
+
+    ``maxrows`` in the URL lowers the limit for these requests, as a low
+    ResultSetMaxRows in virtuoso.ini would.
+    """
+    query = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 5"
+    limited = Endpoint(virtuoso + "?maxrows=3", timeout=30)
+    with pytest.raises(RemoteError, match="cut its answer at 3 rows") as caught:
+        limited.execute(query, {}, dataset=False)
+    assert "ResultSetMaxRows" in caught.value.hint
+    assert len(limited.execute("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2", {}, dataset=False).rows) == 2
+    assert len(Endpoint(virtuoso, timeout=30).execute(query, {}, dataset=False).rows) == 5
