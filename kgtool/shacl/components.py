@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from kgtool.errors import UnsupportedShape
 from kgtool.shacl.checks import Check, Context, Outcome, flags, split_values
 from kgtool.shacl.datatypes import datatype_violation
-from kgtool.shacl.shapes import SH, sparql_term
+from kgtool.shacl.shapes import SH, XSD, sparql_term
 
 if TYPE_CHECKING:
     from kgtool.shacl.compiler import Compiler
@@ -57,12 +57,14 @@ def datatype(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     return datatype_violation(param.value, var, numeric_durations=numeric)
 
 
+#: the violation of each node kind, told by isBlank and isLiteral alone (an IRI is
+#: neither): Virtuoso's isIRI is true of blank nodes too
 NODE_KINDS = {
-    "IRI": "!isIRI({v})",
+    "IRI": "(isBlank({v}) || isLiteral({v}))",
     "Literal": "!isLiteral({v})",
     "BlankNode": "!isBlank({v})",
     "BlankNodeOrIRI": "isLiteral({v})",
-    "BlankNodeOrLiteral": "isIRI({v})",
+    "BlankNodeOrLiteral": "(!isBlank({v}) && !isLiteral({v}))",
     "IRIOrLiteral": "isBlank({v})",
 }
 
@@ -79,13 +81,14 @@ def same_term(var: str, term: Any) -> str:
 
     The same test, but one that servers also evaluate inside an expression:
     Virtuoso's ``sameTerm`` of a value and a constant fails there (an error,
-    so IF and COALESCE never flag the value). An IRI equals only itself; a
-    literal is the same term when its form, datatype and language all are.
+    so IF and COALESCE never flag the value). An IRI equals only itself (an
+    IRI is neither blank nor a literal: Virtuoso's isIRI is true of blank
+    nodes); a literal is the same term when its form, datatype and language are.
     """
     import pyoxigraph as ox
 
     if isinstance(term, ox.NamedNode):
-        return f"(isIRI({var}) && {var} = {sparql_term(term)})"
+        return f"(!isBlank({var}) && !isLiteral({var}) && {var} = {sparql_term(term)})"
     if isinstance(term, ox.Literal):
         form = sparql_term(ox.Literal(term.value))
         if term.language:
@@ -123,9 +126,35 @@ def language_in(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     return f"(!isLiteral({var}) || !({tags or 'false'}))"
 
 
+#: the XSD datatypes SPARQL compares as numbers, with each other
+NUMERIC = {
+    "decimal", "integer", "double", "float", "nonNegativeInteger", "positiveInteger",
+    "nonPositiveInteger", "negativeInteger", "long", "int", "short", "byte",
+    "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+}  # fmt: skip
+
+
+def comparable(var: str, term: Any) -> str:
+    """A test that ``var`` is of a type SPARQL compares with the literal ``term``.
+
+    Where SPARQL has no comparison (a string and a number) the test is an
+    error, so the value breaks the constraint; a lenient server (Virtuoso
+    compares ``"0" >= 0`` as true) must be told so.
+    """
+    import pyoxigraph as ox
+
+    if not isinstance(term, ox.Literal):
+        return "true"
+    datatype = term.datatype.value
+    if datatype.startswith(XSD) and datatype[len(XSD) :] in NUMERIC:
+        return f"isNumeric({var})"
+    return f"DATATYPE({var}) = {sparql_term(term.datatype)}"
+
+
 def _compared(op: str) -> ValueTest:
     def test(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
-        return f"!COALESCE({var} {op} {sparql_term(param)}, false)"
+        term = sparql_term(param)
+        return f"!COALESCE({comparable(var, param)} && {var} {op} {term}, false)"
 
     return test
 
