@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kgtool.provenance_format import mention_rows, render_json
 from sparql_servers import OxigraphServer, all_queries, as_strings, concatenations
 
 from kgtool.errors import KgtoolError
@@ -20,6 +19,7 @@ from kgtool.export import export as local_export
 from kgtool.network import KINDS, build
 from kgtool.project import Project
 from kgtool.provenance import explain, mentions
+from kgtool.provenance.render import mention_rows, render_json
 from kgtool.query import LocalExecutor, NamedQuery, list_queries, run
 from kgtool.remote import Endpoint
 from kgtool.store import KgStore
