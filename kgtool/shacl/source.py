@@ -36,9 +36,12 @@ class Source(Protocol):
     names_blank_nodes: bool
     #: threads that may query at once
     workers: int
-    #: whether the store gives a duration's lexical form as a number of months or
-    #: seconds rather than as written (see :mod:`kgtool.shacl.datatypes`)
-    numeric_durations: bool
+
+    @property
+    def numeric_durations(self) -> bool:
+        """Whether the store gives a duration's lexical form as a number of months or
+        seconds rather than as written (see :mod:`kgtool.shacl.datatypes`)."""
+        ...
 
     @property
     def shapes_graph(self) -> ox.NamedNode: ...
