@@ -99,3 +99,23 @@ def test_an_answer_cut_at_the_row_limit_is_refused(virtuoso: str) -> None:
     assert "ResultSetMaxRows" in caught.value.hint
     assert len(limited.execute("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2", {}, dataset=False).rows) == 2
     assert len(Endpoint(virtuoso, timeout=30).execute(query, {}, dataset=False).rows) == 5
+
+
+def test_a_dataset_of_many_graphs_is_answered(
+    virtuoso: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Virtuoso repeats each graph a query names as a header of its answer: with 60
+    graphs that is over the 100 headers Python's HTTP client takes by default."""
+    for name, value in LOGIN.items():
+        monkeypatch.setenv(name, value)
+    graphs = [f"{GRAPH_BASE}test/many/{i:02d}" for i in range(60)]
+    writer = Endpoint(virtuoso, timeout=60)
+    try:
+        for graph in graphs:
+            writer.put_graph(graph, [TRIPLE])
+        reader = Endpoint(virtuoso, timeout=60, graphs=graphs)
+        rows = reader.execute("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {}).rows
+        assert sorted(row[0].value for row in rows) == graphs
+    finally:
+        for graph in graphs:
+            writer.delete_graph(graph)
