@@ -84,3 +84,38 @@ def test_a_sparql_error_is_quoted_at_once(virtuoso: str) -> None:
     assert "500" in message and "SQ186" in message  # Virtuoso's own words
     assert "SPARQL query:" not in message and "?o21" not in message  # not the query's copy
     assert "is the server running" not in message and "\n" not in message
+
+
+def test_an_answer_cut_at_the_row_limit_is_refused(virtuoso: str) -> None:
+    """Virtuoso cuts an answer at its ResultSetMaxRows without an error; kgtool says so.
+
+    ``maxrows`` in the URL lowers the limit for these requests, as a low
+    ResultSetMaxRows in virtuoso.ini would.
+    """
+    query = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 5"
+    limited = Endpoint(virtuoso + "?maxrows=3", timeout=30)
+    with pytest.raises(RemoteError, match="cut its answer at 3 rows") as caught:
+        limited.execute(query, {}, dataset=False)
+    assert "ResultSetMaxRows" in caught.value.hint
+    assert len(limited.execute("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2", {}, dataset=False).rows) == 2
+    assert len(Endpoint(virtuoso, timeout=30).execute(query, {}, dataset=False).rows) == 5
+
+
+def test_a_dataset_of_many_graphs_is_answered(
+    virtuoso: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Virtuoso repeats each graph a query names as a header of its answer: with 60
+    graphs that is over the 100 headers Python's HTTP client takes by default."""
+    for name, value in LOGIN.items():
+        monkeypatch.setenv(name, value)
+    graphs = [f"{GRAPH_BASE}test/many/{i:02d}" for i in range(60)]
+    writer = Endpoint(virtuoso, timeout=60)
+    try:
+        for graph in graphs:
+            writer.put_graph(graph, [TRIPLE])
+        reader = Endpoint(virtuoso, timeout=60, graphs=graphs)
+        rows = reader.execute("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {}).rows
+        assert sorted(row[0].value for row in rows) == graphs
+    finally:
+        for graph in graphs:
+            writer.delete_graph(graph)

@@ -40,6 +40,9 @@ RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 GRAPH_ACCEPT = f"{N_TRIPLES}, text/turtle;q=0.9"
 FORM = "application/x-www-form-urlencoded"
+#: sent by Virtuoso when an answer reached its row limit (ResultSetMaxRows), which
+#: it then cuts without an error; an answer of exactly that many rows looks the same
+ROW_LIMIT_HEADER = "X-SPARQL-MaxRows"
 
 #: The URL layouts of common servers: query, update, graph store (documentation and tests).
 LAYOUTS: dict[str, tuple[str, str, str]] = {
@@ -209,6 +212,14 @@ class Endpoint:
             data=form,
             headers={"Accept": GRAPH_ACCEPT if graph_form else RESULTS_JSON, "Content-Type": FORM},
         )
+        cut = response.headers.get(ROW_LIMIT_HEADER)
+        if cut is not None:
+            raise RemoteError(
+                f"{http.redact(self.query_url)} cut its answer at {cut} rows (its result "
+                "limit), so the answer may be incomplete",
+                hint="raise the server's row limit; on Virtuoso, ResultSetMaxRows in the "
+                "[SPARQL] section of virtuoso.ini",
+            )
         media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         return parse_answer(
             response.content, media, graph_form=graph_form, origin=http.redact(self.query_url)

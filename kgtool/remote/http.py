@@ -132,10 +132,19 @@ def _credentials() -> Any:
     return None
 
 
+#: response headers an answer may have: Virtuoso repeats each graph of the dataset a
+#: query names as a header of its answer (``X-SPARQL-default-graph``, ``-named-graph``),
+#: two per kgtool graph, past the 100 that Python's http.client accepts by default
+MAX_HEADERS = 1_000_000
+
+
 def new_session() -> requests.Session:
     """A session with kgtool's User-Agent and the credentials of the environment."""
+    import http.client
+
     import requests
 
+    http.client._MAXHEADERS = max(MAX_HEADERS, getattr(http.client, "_MAXHEADERS", 0))  # type: ignore[attr-defined]
     session = requests.Session()
     session.headers["User-Agent"] = "kgtool"
     token = os.environ.get(TOKEN_ENV)

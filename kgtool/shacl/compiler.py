@@ -90,11 +90,12 @@ class Compiler:
         if not wanted:
             return
         found: dict[str, set[str]] = {iri: {iri} for iri in wanted}
-        listed = " ".join(f"<{iri}>" for iri in wanted)
-        rows = self.source.select(
-            f"SELECT DISTINCT ?c ?super WHERE {{ VALUES ?super {{ {listed} }} "
-            f"?c <{RDFS}subClassOf>* ?super }}"
+        # one branch per class, each path from a constant: a server may refuse a
+        # transitive path whose end is bound by a VALUES block (Virtuoso does)
+        branches = " UNION ".join(
+            f"{{ ?c <{RDFS}subClassOf>* <{iri}> BIND (<{iri}> AS ?super) }}" for iri in wanted
         )
+        rows = self.source.select(f"SELECT DISTINCT ?c ?super WHERE {{ {branches} }}")
         for row in rows:
             if isinstance(row["c"], type(row["super"])):  # a class is an IRI
                 found[row["super"].value].add(row["c"].value)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from kgtool.errors import UnsupportedShape
 from kgtool.shacl.checks import Check, Context, Outcome, flags, split_values
 from kgtool.shacl.datatypes import datatype_violation
-from kgtool.shacl.shapes import SH, sparql_term
+from kgtool.shacl.shapes import SH, XSD, sparql_term
 
 if TYPE_CHECKING:
     from kgtool.shacl.compiler import Compiler
@@ -53,15 +53,18 @@ def class_(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
 
 
 def datatype(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
-    return datatype_violation(param.value, var)
+    numeric = param.value.endswith("#duration") and compiler.source.numeric_durations
+    return datatype_violation(param.value, var, numeric_durations=numeric)
 
 
+#: the violation of each node kind, told by isBlank and isLiteral alone (an IRI is
+#: neither): Virtuoso's isIRI is true of blank nodes too
 NODE_KINDS = {
-    "IRI": "!isIRI({v})",
+    "IRI": "(isBlank({v}) || isLiteral({v}))",
     "Literal": "!isLiteral({v})",
     "BlankNode": "!isBlank({v})",
     "BlankNodeOrIRI": "isLiteral({v})",
-    "BlankNodeOrLiteral": "isIRI({v})",
+    "BlankNodeOrLiteral": "(!isBlank({v}) && !isLiteral({v}))",
     "IRIOrLiteral": "isBlank({v})",
 }
 
@@ -73,9 +76,32 @@ def node_kind(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     return NODE_KINDS[kind].format(v=var)
 
 
+def same_term(var: str, term: Any) -> str:
+    """``sameTerm(var, term)`` for a constant ``term``, spelled out.
+
+    The same test, but one that servers also evaluate inside an expression:
+    Virtuoso's ``sameTerm`` of a value and a constant fails there (an error,
+    so IF and COALESCE never flag the value). An IRI equals only itself (an
+    IRI is neither blank nor a literal: Virtuoso's isIRI is true of blank
+    nodes); a literal is the same term when its form, datatype and language are.
+    """
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return f"(!isBlank({var}) && !isLiteral({var}) && {var} = {sparql_term(term)})"
+    if isinstance(term, ox.Literal):
+        form = sparql_term(ox.Literal(term.value))
+        if term.language:
+            kind = f'LANG({var}) = "{term.language}"'
+        else:
+            kind = f'LANG({var}) = "" && DATATYPE({var}) = {sparql_term(term.datatype)}'
+        return f"(isLiteral({var}) && {kind} && STR({var}) = {form})"
+    return f"sameTerm({var}, {sparql_term(term)})"
+
+
 def in_(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     items = compiler.shapes.items(param)
-    members = " || ".join(f"sameTerm({var}, {sparql_term(t)})" for t in items)
+    members = " || ".join(same_term(var, t) for t in items)
     return f"!({members or 'false'})"
 
 
@@ -100,9 +126,35 @@ def language_in(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     return f"(!isLiteral({var}) || !({tags or 'false'}))"
 
 
+#: the XSD datatypes SPARQL compares as numbers, with each other
+NUMERIC = {
+    "decimal", "integer", "double", "float", "nonNegativeInteger", "positiveInteger",
+    "nonPositiveInteger", "negativeInteger", "long", "int", "short", "byte",
+    "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+}  # fmt: skip
+
+
+def comparable(var: str, term: Any) -> str:
+    """A test that ``var`` is of a type SPARQL compares with the literal ``term``.
+
+    Where SPARQL has no comparison (a string and a number) the test is an
+    error, so the value breaks the constraint; a lenient server (Virtuoso
+    compares ``"0" >= 0`` as true) must be told so.
+    """
+    import pyoxigraph as ox
+
+    if not isinstance(term, ox.Literal):
+        return "true"
+    datatype = term.datatype.value
+    if datatype.startswith(XSD) and datatype[len(XSD) :] in NUMERIC:
+        return f"isNumeric({var})"
+    return f"DATATYPE({var}) = {sparql_term(term.datatype)}"
+
+
 def _compared(op: str) -> ValueTest:
     def test(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
-        return f"!COALESCE({var} {op} {sparql_term(param)}, false)"
+        term = sparql_term(param)
+        return f"!COALESCE({comparable(var, param)} && {var} {op} {term}, false)"
 
     return test
 
@@ -133,7 +185,7 @@ def xone(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
 
 
 def has_value(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
-    return f"!sameTerm({var}, {sparql_term(param)})"
+    return f"!{same_term(var, param)}"
 
 
 # Checks over all the values of a path ----------------------------------------------
@@ -148,7 +200,7 @@ def has_value_checks(ctx: Context, value: Any) -> list[Check]:
     if ctx.lookups is not None:
         key = ctx.key(f"h{len(ctx.lookups.count_tests)}")
         found = ctx.lookups.count(
-            f"IF(sameTerm(?_p, {ctx.path}) && sameTerm(?value, {term}), 1, ?_none)", False
+            f"IF(sameTerm(?_p, {ctx.path}) && {same_term('?value', value)}, 1, ?_none)", False
         )
         ctx.lookups.count_tests[key] = f"{found} = 0"
         ctx.lookups.outcomes[key] = outcome
@@ -384,13 +436,15 @@ def node_value_checks(ctx: Context, names: list[str]) -> list[Check]:
             continue
         for param in shapes.values(ctx.shape, name):
             k = ctx.key(len(tests))
-            tests[k] = component.value(ctx.compiler, ctx.shape, param, "?value")
+            tests[k] = component.value(ctx.compiler, ctx.shape, param, "?this")
             outcomes[k] = ctx.outcome(component.name)
     if not tests:
         return []
-    where = f"BIND (?this AS ?value) {flags(tests)}"
-    full = f"SELECT ?this ?value ?ks WHERE {{ {ctx.focus} {where} }}"
-    restricted = f"SELECT ?this ?value ?ks WHERE {{ {{VALUES}} {where} }}"
+    # the tests read ?this itself: a variable bound to it by BIND inside the pattern
+    # makes a server's compiler fail on the tests' EXISTS (Virtuoso's SP031)
+    where = flags(tests)
+    full = f"SELECT ?this (?this AS ?value) ?ks WHERE {{ {ctx.focus} {where} }}"
+    restricted = f"SELECT ?this (?this AS ?value) ?ks WHERE {{ {{VALUES}} {where} }}"
     return [ctx.check(full, restricted, outcomes, anchored=True)]
 
 

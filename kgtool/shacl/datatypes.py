@@ -58,14 +58,25 @@ _DAYS = (
 #: the datatypes whose lexical form also names a day of a month
 DATED = {"date", "dateTime"}
 
+#: how a server that keeps durations as numbers gives one's lexical form: months
+#: or seconds (Virtuoso: ``STR("P1Y"^^xsd:duration)`` is ``"12"``)
+NUMERIC_DURATION = r"^-?[0-9]+(\.[0-9]+)?$"
+
+#: asks whether the store gives a duration's lexical form as written (``?form``)
+DURATION_PROBE = f'SELECT (STR("P1Y"^^<{XSD}duration>) AS ?form) WHERE {{}}'
+
 
 def _string(pattern: str) -> str:
     return '"' + pattern.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def lexical_violation(datatype: str, var: str) -> str | None:
+def lexical_violation(datatype: str, var: str, *, numeric_durations: bool = False) -> str | None:
     """A SPARQL expression true when the literal ``var`` (of ``datatype``) is ill-typed,
-    or None when every string is in the datatype's lexical space (or it is unknown)."""
+    or None when every string is in the datatype's lexical space (or it is unknown).
+
+    ``numeric_durations``: the store gives a stored duration's form as a number
+    (it parsed the literal when loading it, so the number is a valid duration).
+    """
     if not datatype.startswith(XSD):
         return None
     local = datatype[len(XSD) :]
@@ -73,15 +84,17 @@ def lexical_violation(datatype: str, var: str) -> str | None:
     if pattern is None:
         return None
     test = f"!REGEX(STR({var}), {_string(pattern)})"
+    if local == "duration" and numeric_durations:
+        test = f"({test} && !REGEX(STR({var}), {_string(NUMERIC_DURATION)}))"
     if local in DATED:
         test += f" || !REGEX(STR({var}), {_string(_DAYS)})"
     return test
 
 
-def datatype_violation(datatype: str, var: str) -> str:
+def datatype_violation(datatype: str, var: str, *, numeric_durations: bool = False) -> str:
     """``sh:datatype``: not a literal, another datatype, or outside the lexical space."""
     test = f"!isLiteral({var}) || DATATYPE({var}) != <{datatype}>"
-    lexical = lexical_violation(datatype, var)
+    lexical = lexical_violation(datatype, var, numeric_durations=numeric_durations)
     return f"({test} || {lexical})" if lexical else f"({test})"
 
 

@@ -38,6 +38,12 @@ class Source(Protocol):
     workers: int
 
     @property
+    def numeric_durations(self) -> bool:
+        """Whether the store gives a duration's lexical form as a number of months or
+        seconds rather than as written (see :mod:`kgtool.shacl.datatypes`)."""
+        ...
+
+    @property
     def shapes_graph(self) -> ox.NamedNode: ...
 
     def select(self, sparql: str) -> Iterator[dict[str, Any]]:
@@ -62,6 +68,7 @@ class StoreSource:
 
     names_blank_nodes = True
     workers = WORKERS
+    numeric_durations = False
 
     def __init__(self, kgstore: KgStore) -> None:
         self.kgstore = kgstore
@@ -90,8 +97,12 @@ class StoreSource:
 
 
 class EndpointSource:
-    """A SPARQL 1.1 server holding the pushed graph (its default graph the union of
-    the named graphs, as ``oxigraph serve --union-default-graph`` gives)."""
+    """A SPARQL 1.1 server holding the pushed graph.
+
+    Its queries read kgtool's graphs as the dataset they name
+    (:meth:`kgtool.remote.Endpoint.execute`): the default graph is their
+    union, whatever the server's own default graph holds.
+    """
 
     names_blank_nodes = False
     #: one query at a time: the HTTP session is shared, and the server runs each in parallel
@@ -102,6 +113,18 @@ class EndpointSource:
     def __init__(self, endpoint: Endpoint, project: Project) -> None:
         self.endpoint = endpoint
         self.project = project
+        self._numeric_durations: bool | None = None
+
+    @property
+    def numeric_durations(self) -> bool:
+        """Asked of the server once: Virtuoso keeps a duration as a number."""
+        if self._numeric_durations is None:
+            from kgtool.shacl.datatypes import DURATION_PROBE
+
+            rows = list(self.select(DURATION_PROBE))
+            form = rows[0].get("form") if rows else None
+            self._numeric_durations = form is not None and form.value != "P1Y"
+        return self._numeric_durations
 
     @property
     def shapes_graph(self) -> ox.NamedNode:

@@ -115,6 +115,19 @@ class _Triple:
     text: str
     variables: set[str]
     wrap: bool  # a plain pattern worth evaluating on its own
+    closure: bool = False  # its path has a ``*`` or ``+``
+
+    def alone(self) -> str:
+        """The pattern inside a MINUS: a path closure as a sub-select evaluated on its
+        own (the LIMIT, which no answer reaches, keeps a server from evaluating it
+        per row with the other end bound; Virtuoso then finds too few)."""
+        if self.closure:
+            return f"{{ SELECT * WHERE {{ {self.text} }} LIMIT {CLOSURE_LIMIT} }}"
+        return self.text
+
+
+#: the LIMIT of a path closure's sub-select (see _Triple.alone)
+CLOSURE_LIMIT = 1000000000
 
 
 class _Rewriter:
@@ -214,7 +227,10 @@ class _Rewriter:
                 found = {t.text[1:] for t in spans + self.toks[k:object_end] if t.kind == "var"}
                 obj = self.src(k, object_end - 1)
                 plain = constant and not (typed and self.toks[k].kind == "var")
-                out.append(_Triple(f"{subject} {verb} {obj} .", found, plain))
+                closure = any(self.at(x, "*", "+") for x in range(j, verb_end)) and not (
+                    self.toks[i].kind == "var" and self.toks[k].kind == "var"
+                )  # with both ends open, it alone would match every node of the graph
+                out.append(_Triple(f"{subject} {verb} {obj} .", found, plain, closure))
                 k = object_end
                 if not self.at(k, ","):
                     break
@@ -332,7 +348,7 @@ def _rewrite_group(r: _Rewriter) -> str | None:
             pattern = []
         shared = {v for tr in pattern for v in tr.variables} & bound
         if pattern and shared:
-            minus.append("MINUS { " + " ".join(tr.text for tr in pattern) + " }")
+            minus.append("MINUS { " + " ".join(tr.alone() for tr in pattern) + " }")
         else:
             parts.append(text)
     wrapped = sum(isinstance(p, _Triple) and p.wrap for p in parts)
