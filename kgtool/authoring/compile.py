@@ -166,6 +166,8 @@ def _source(sheet: Sheet, ctx: Context) -> SheetSource:
             hint=f"known sources: {names}; register one with 'kgtool add source FILE'",
         )
     info = found[0]
+    if info.problem is not None:  # the text is missing or unreadable: that is the error
+        raise info.problem
     lang = sheet.root.get("language")
     language = lang.text() if lang else (info.language or None)
     by = sheet.root.get("by")

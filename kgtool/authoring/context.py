@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kgtool.errors import InputError
 from kgtool.project import NAMESPACES, RDF_SUFFIXES, Project
+from kgtool.source_text import read_source_text
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -52,6 +54,8 @@ class SourceInfo:
     published: str | None  # xsd:dateTime or xsd:date lexical form
     author: str | None
     language: str | None
+    #: why the text could not be read (missing, unreadable, not UTF-8); ``text`` is then ""
+    problem: InputError | None = None
 
 
 @dataclass
@@ -330,11 +334,7 @@ def _index_sources(ctx: Context, quads: list[ox.Quad], project: Project) -> None
     for iri, values in sorted(found.items()):
         if doc_class not in ctx.types.get(iri, ()) or "path" not in values:
             continue
-        file = project.graph_dir / values["path"]
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue  # validation reports the missing or damaged file
+        text, problem = _source_text(project, iri, values["path"])
         ctx.sources[iri] = SourceInfo(
             iri,
             values["path"],
@@ -342,4 +342,24 @@ def _index_sources(ctx: Context, quads: list[ox.Quad], project: Project) -> None
             values.get("published"),
             values.get("author"),
             values.get("language"),
+            problem,
         )
+
+
+def _source_text(project: Project, iri: str, local_path: str) -> tuple[str, InputError | None]:
+    """The text as the store reads it (bytes, strict UTF-8), or why it cannot be read.
+
+    The problem is kept, not raised: only a sheet quoting the source needs its text,
+    and that sheet then fails with the real cause, not with "unknown source".
+    """
+    file = project.graph_dir / local_path
+    if not file.exists() and not file.is_symlink():
+        return "", InputError(
+            f"the source file does not exist; kg:localPath of <{iri}> names it",
+            path=project.relative(file),
+            hint="restore the file, or correct kg:localPath",
+        )
+    try:
+        return read_source_text(project, file), None
+    except InputError as error:
+        return "", error
