@@ -56,6 +56,20 @@ class SourceInfo:
     language: str | None
     #: why the text could not be read (missing, unreadable, not UTF-8); ``text`` is then ""
     problem: InputError | None = None
+    #: the sha256 the graph records for the text (kg:sha256), if any
+    recorded_sha256: str | None = None
+
+    def changed(self) -> str | None:
+        """How the text on disk differs from the recorded one, or None when it does not."""
+        if self.problem is not None or self.recorded_sha256 is None:
+            return None
+        actual = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        if actual == self.recorded_sha256:
+            return None
+        return (
+            f"graph/{self.local_path} has changed: its sha256 is {actual}, "
+            f"the graph records {self.recorded_sha256}"
+        )
 
 
 @dataclass
@@ -325,6 +339,7 @@ def _index_sources(ctx: Context, quads: list[ox.Quad], project: Project) -> None
         SCHEMA + "datePublished": "published",
         SCHEMA + "author": "author",
         SCHEMA + "inLanguage": "language",
+        KG + "sha256": "sha256",
     }
     found: dict[str, dict[str, str]] = {}
     for q in quads:
@@ -343,6 +358,7 @@ def _index_sources(ctx: Context, quads: list[ox.Quad], project: Project) -> None
             values.get("author"),
             values.get("language"),
             problem,
+            values.get("sha256"),
         )
 
 
