@@ -1,6 +1,6 @@
 """Reading a source text: the one place its bytes become the characters quotes count.
 
-The store, the validator and the sheet compiler all read a text through here,
+The store and the sheet compiler both read a text through here,
 so a quote is located in, and its offsets checked against, the same characters.
 """
 
