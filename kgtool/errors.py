@@ -121,3 +121,8 @@ def parse_error(error: SyntaxError, path: str) -> InputError:
     return InputError(
         f"RDF syntax error: {text}", path=path, line=error.lineno, column=error.offset, hint=hint
     )
+
+
+class KgtoolWarning(UserWarning):
+    """Something a user should fix that does not stop the command (the CLI prints
+    ``warning: …`` on stderr, also with -q: a warning is not progress)."""

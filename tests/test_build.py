@@ -245,6 +245,8 @@ TEXT_EDITS = {
     "bom": lambda data: b"\xef\xbb\xbf" + data,
     "one-byte": lambda data: data[:100] + bytes([data[100] ^ 0x20]) + data[101:],
 }
+#: edits after which a claim's quote is no longer in the text: its sheet cannot be compiled
+BREAKS_A_QUOTE = {"one-byte"}
 
 
 @pytest.mark.parametrize("change", TEXT_EDITS, ids=list(TEXT_EDITS))
@@ -256,9 +258,16 @@ def test_any_byte_change_of_a_source_text_fails_the_incremental_build(
     path = project_copy.root / SOURCE_TXT
     path.write_bytes(TEXT_EDITS[change](path.read_bytes()))
     capsys.readouterr()
-    assert _build(project_copy) == 1
-    out = capsys.readouterr().out
-    assert "has changed: its sha256 is" in out
+    code = _build(project_copy)
+    captured = capsys.readouterr()
+    if change in BREAKS_A_QUOTE:  # bad input (exit 2), with the changed text as its cause
+        assert code == 2
+        (line,) = captured.err.strip().splitlines()
+        assert line.startswith(f"error: {SOURCE_TXT} has changed: its sha256 is "), line
+        assert "graph/claims/koreatimes-2014-07-27.yaml:" in line  # and the quote it broke
+    else:  # the quotes are still found: the validation reports the change (exit 1)
+        assert code == 1
+        assert "has changed: its sha256 is" in captured.out
     assert _digests(project_copy.dist_dir) == before
 
 
@@ -271,6 +280,22 @@ def _literals(data: bytes, fmt: Any) -> set[tuple[str, str, str | None]]:
         for term in (quad.object,)
         if isinstance(term, ox.Literal)
     }
+
+
+def _written_literals(project: Project, path: Path) -> set[tuple[str, str, str | None]]:
+    """The literals of one input as written: a claim sheet's are those of the N-Triples
+    it compiles to, every other file's those of its own text."""
+    import pyoxigraph as ox
+
+    from kgtool.project import SHEET_SUFFIX
+
+    if path.suffix == SHEET_SUFFIX:
+        from kgtool.authoring.compile import compile_file
+
+        data = compile_file(project, path).ntriples.encode("utf-8")
+        return _literals(data, ox.RdfFormat.N_TRIPLES)
+    fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
+    return _literals(path.read_bytes(), fmt)
 
 
 def test_dist_keeps_every_literal_as_written(project_copy: Project) -> None:
@@ -286,18 +311,20 @@ def test_dist_keeps_every_literal_as_written(project_copy: Project) -> None:
     )
     assert _build(project_copy) == 0
     written: set[tuple[str, str, str | None]] = set()
+    sheets = [p for p in project_copy.rdf_files() if p.suffix == ".yaml"]
+    assert sheets  # the claims and mentions are sheets: their compiled literals count too
     for path in project_copy.rdf_files():
-        fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
-        written |= _literals(path.read_bytes(), fmt)
+        written |= _written_literals(project_copy, path)
     assert ("0100", "http://www.w3.org/2001/XMLSchema#integer", None) in written
+    from_sheets = set().union(*(_written_literals(project_copy, p) for p in sheets))
+    assert "http://www.w3.org/2001/XMLSchema#decimal" in {t[1] for t in from_sheets}
     trig = _literals((project_copy.dist_dir / "kgtool.trig").read_bytes(), ox.RdfFormat.TRIG)
     assert written - trig == set()
     for name, selection in (("graph.ttl", "graph/"), ("ontology.ttl", "ontology/")):
         exported = _literals((project_copy.dist_dir / name).read_bytes(), ox.RdfFormat.TURTLE)
         for path in project_copy.rdf_files():
             if project_copy.relative(path).startswith(selection):
-                fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
-                assert _literals(path.read_bytes(), fmt) <= exported, path
+                assert _written_literals(project_copy, path) <= exported, path
     with open_store(project_copy, refresh=False) as kgstore:  # queries see the values
         nq = export(kgstore, "nq")
     assert b'"0100"^^<http://www.w3.org/2001/XMLSchema#integer>' in nq
@@ -334,17 +361,27 @@ def test_a_source_text_and_an_rdf_file_for_one_graph_are_an_error(
     assert "koreatimes-2014-07-27-rare-earth-exports.txt" in err
 
 
+@pytest.mark.parametrize(
+    ("original", "copy"),
+    [("graph/claims/koreatimes-2014-07-27.yaml", "graph/claims/copy.yaml"),
+     ("graph/entities.ttl", "graph/copy.ttl")],
+    ids=["claim-sheet", "turtle"],
+)  # fmt: skip
+@pytest.mark.parametrize("quiet", [[], ["-q"]], ids=["", "quiet"])
 def test_an_exact_copy_of_a_claims_file_warns(
-    project_copy: Project, capsys: pytest.CaptureFixture[str]
+    project_copy: Project,
+    capsys: pytest.CaptureFixture[str],
+    original: str,
+    copy: str,
+    quiet: list[str],
 ) -> None:
-    claims = sorted((project_copy.graph_dir / "claims").iterdir())[0]
-    (claims.parent / "copy.ttl").write_bytes(claims.read_bytes())
-    code = main(["--project", str(project_copy.root), "--store", str(project_copy.store_path),
-                 "build"])  # fmt: skip
+    (project_copy.root / copy).write_bytes((project_copy.root / original).read_bytes())
+    code = main([*quiet, "--project", str(project_copy.root), "--store",
+                 str(project_copy.store_path), "build"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 0
     (warning,) = [line for line in err.splitlines() if line.startswith("warning:")]
-    assert "graph/claims/copy.ttl" in warning and f"graph/claims/{claims.name}" in warning
+    assert copy in warning and original in warning  # a warning is not progress: -q shows it
     assert "exact copy" in warning
 
 
@@ -370,7 +407,8 @@ def test_dist_does_not_depend_on_where_the_project_lives(make_project: Any) -> N
 def test_a_warm_build_says_dist_is_up_to_date_and_nothing_else(
     project_copy: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["--project", str(project_copy.root), "--store", str(project_copy.store_path), "build"]
+    argv = ["--verbose", "--project", str(project_copy.root), "--store",
+            str(project_copy.store_path), "build"]  # fmt: skip
     assert main(argv) == 0
     assert "wrote dist/kgtool.trig" in capsys.readouterr().err
     assert main(argv) == 0
@@ -383,7 +421,8 @@ def test_a_warm_build_says_dist_is_up_to_date_and_nothing_else(
 def test_build_force_validates_every_node(
     project_copy: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["--project", str(project_copy.root), "--store", str(project_copy.store_path), "build"]
+    argv = ["--verbose", "--project", str(project_copy.root), "--store",
+            str(project_copy.store_path), "build"]  # fmt: skip
     assert main(argv) == 0
     capsys.readouterr()
     assert main([*argv, "--force"]) == 0

@@ -95,9 +95,10 @@ def clean_answers(corpus: Path, tmp: Path, on: bool) -> list[str]:
 
 
 def killed_build(project: Path, force: bool, pattern: str) -> str:
-    """Run ``kgtool build`` and SIGKILL it right after the progress line ``pattern``."""
-    command = [str(KGTOOL), "--project", str(project), "--store", str(project / "store"),
-               "build", *(["--force"] if force else [])]  # fmt: skip
+    """Run ``kgtool build`` and SIGKILL it right after the progress line ``pattern``
+    (``--verbose`` writes each progress step as a line, also to a pipe)."""
+    command = [str(KGTOOL), "--verbose", "--project", str(project), "--store",
+               str(project / "store"), "build", *(["--force"] if force else [])]  # fmt: skip
     process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                text=True)  # fmt: skip
     assert process.stderr is not None

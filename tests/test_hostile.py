@@ -101,17 +101,31 @@ def built_copy(project_copy: Project) -> Project:
     return project_copy
 
 
+def _dist(project: Project) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(project.dist_dir.iterdir())}
+
+
 def test_a_missing_source_text_exits_2(built_copy: Project) -> None:
+    before = _dist(built_copy)
     (built_copy.root / SOURCE_TXT).unlink()
+    for command in ("build", "validate"):  # the sheets quoting it cannot be compiled
+        one_error_line(run(built_copy, command), SOURCE_TXT, "does not exist", "kg:localPath")
+    assert _dist(built_copy) == before
+    for folder in ("claims", "mentions"):  # with no sheet quoting it, validation finds it
+        shutil.rmtree(built_copy.graph_dir / folder)
     done = run(built_copy, "build")
     one_error_line(done, SOURCE_TXT, "does not exist")
     assert "validation:" in done.stdout  # the report is printed too
     one_error_line(run(built_copy, "validate"), SOURCE_TXT, "does not exist")
+    assert _dist(built_copy) == before
 
 
 def test_a_source_text_that_is_not_utf8_is_one_error(built_copy: Project) -> None:
     path = built_copy.root / SOURCE_TXT
     path.write_bytes(path.read_bytes()[:50] + b"\xff" + path.read_bytes()[50:])
+    one_error_line(run(built_copy, "build"), SOURCE_TXT, "not UTF-8 (byte 50")
+    for folder in ("claims", "mentions"):  # the store's own reading says the same
+        shutil.rmtree(built_copy.graph_dir / folder)
     one_error_line(run(built_copy, "build"), SOURCE_TXT, "not UTF-8 (byte 50")
 
 

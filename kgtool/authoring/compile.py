@@ -37,7 +37,7 @@ from kgtool.authoring.readings import (
     parse_readings,
     write_readings,
 )
-from kgtool.authoring.sheet import Item, Sheet, claim_ids, read_sheet
+from kgtool.authoring.sheet import Item, Sheet, SheetError, claim_ids, read_sheet
 from kgtool.authoring.terms import CLM, Output
 from kgtool.project import Project
 
@@ -122,6 +122,23 @@ def compile_sheet(sheet: Sheet, ctx: Context, project: Project | None = None) ->
                 hint="a sheet has: " + ", ".join(sorted(SHEET_KEYS)),
             )
     source = _source(sheet, ctx)
+    try:
+        return _compile_body(sheet, ctx, project, source)
+    except SheetError as error:
+        changed = source.info.changed()
+        if changed is None:
+            raise
+        raise SheetError(  # the real cause first: the text is not the one the sheet was made on
+            f"{changed}; so {error.message}",
+            hint="restore the text, or record its new version: 'kgtool add source FILE "
+            "--replace' re-anchors the claims",
+        ) from None
+
+
+def _compile_body(
+    sheet: Sheet, ctx: Context, project: Project | None, source: SheetSource
+) -> Compiled:
+    root = sheet.root
     out = Output()
     spans = mention_sheet.compile_mentions(sheet, ctx, source.info, out)
     if not spans and project is not None:
@@ -166,6 +183,8 @@ def _source(sheet: Sheet, ctx: Context) -> SheetSource:
             hint=f"known sources: {names}; register one with 'kgtool add source FILE'",
         )
     info = found[0]
+    if info.problem is not None:  # the text is missing or unreadable: that is the error
+        raise info.problem
     lang = sheet.root.get("language")
     language = lang.text() if lang else (info.language or None)
     by = sheet.root.get("by")

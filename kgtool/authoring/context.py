@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kgtool.errors import InputError
 from kgtool.project import NAMESPACES, RDF_SUFFIXES, Project
+from kgtool.source_text import read_source_text
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -52,6 +54,22 @@ class SourceInfo:
     published: str | None  # xsd:dateTime or xsd:date lexical form
     author: str | None
     language: str | None
+    #: why the text could not be read (missing, unreadable, not UTF-8); ``text`` is then ""
+    problem: InputError | None = None
+    #: the sha256 the graph records for the text (kg:sha256), if any
+    recorded_sha256: str | None = None
+
+    def changed(self) -> str | None:
+        """How the text on disk differs from the recorded one, or None when it does not."""
+        if self.problem is not None or self.recorded_sha256 is None:
+            return None
+        actual = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        if actual == self.recorded_sha256:
+            return None
+        return (
+            f"graph/{self.local_path} has changed: its sha256 is {actual}, "
+            f"the graph records {self.recorded_sha256}"
+        )
 
 
 @dataclass
@@ -321,6 +339,7 @@ def _index_sources(ctx: Context, quads: list[ox.Quad], project: Project) -> None
         SCHEMA + "datePublished": "published",
         SCHEMA + "author": "author",
         SCHEMA + "inLanguage": "language",
+        KG + "sha256": "sha256",
     }
     found: dict[str, dict[str, str]] = {}
     for q in quads:
@@ -330,11 +349,7 @@ def _index_sources(ctx: Context, quads: list[ox.Quad], project: Project) -> None
     for iri, values in sorted(found.items()):
         if doc_class not in ctx.types.get(iri, ()) or "path" not in values:
             continue
-        file = project.graph_dir / values["path"]
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue  # validation reports the missing or damaged file
+        text, problem = _source_text(project, iri, values["path"])
         ctx.sources[iri] = SourceInfo(
             iri,
             values["path"],
@@ -342,4 +357,25 @@ def _index_sources(ctx: Context, quads: list[ox.Quad], project: Project) -> None
             values.get("published"),
             values.get("author"),
             values.get("language"),
+            problem,
+            values.get("sha256"),
         )
+
+
+def _source_text(project: Project, iri: str, local_path: str) -> tuple[str, InputError | None]:
+    """The text as the store reads it (bytes, strict UTF-8), or why it cannot be read.
+
+    The problem is kept, not raised: only a sheet quoting the source needs its text,
+    and that sheet then fails with the real cause, not with "unknown source".
+    """
+    file = project.graph_dir / local_path
+    if not file.exists() and not file.is_symlink():
+        return "", InputError(
+            f"the source file does not exist; kg:localPath of <{iri}> names it",
+            path=project.relative(file),
+            hint="restore the file, or correct kg:localPath",
+        )
+    try:
+        return read_source_text(project, file), None
+    except InputError as error:
+        return "", error

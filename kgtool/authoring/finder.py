@@ -129,6 +129,8 @@ def source_named(ctx: Context, name: str) -> SourceInfo:
     text = name.strip().removeprefix("src:")
     for iri, info in sorted(ctx.sources.items()):
         if iri.endswith("/" + text) or text in (iri, info.local_path, "sources/" + info.local_path):
+            if info.problem is not None:  # missing or unreadable: say so, not "unknown"
+                raise info.problem
             return info
     known = ", ".join(sorted(i.rsplit("/", 1)[1] for i in ctx.sources)) or "none"
     raise InputError(f"unknown source '{name}'", hint=f"known sources: {known}")

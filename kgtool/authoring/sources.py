@@ -166,8 +166,12 @@ def _reanchor(project: Project, iri: str, old_path: Path, text: str) -> list[Rev
     """Every quote of the replaced text placed in the new one (none when the text is the same)."""
     old = load_context(project).sources.get(iri)
     if old is None:  # its description was removed: the text on disk is the old version
+        from kgtool.source_text import read_source_text
+
         local = "sources/" + old_path.name
-        old = SourceInfo(iri, local, old_path.read_text(encoding="utf-8"), None, None, None)
+        old = SourceInfo(iri, local, read_source_text(project, old_path), None, None, None)
+    if old.problem is not None:  # the quotes cannot be followed from an unreadable text
+        raise old.problem
     if old.text == text:
         return []
     return reanchor(project, old, text)

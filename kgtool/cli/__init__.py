@@ -8,12 +8,14 @@ error's exit code; click's own usage errors exit 2.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from kgtool.cli.common import cli
-from kgtool.errors import KgtoolError
+from kgtool.errors import KgtoolError, KgtoolWarning
 
 # Registering the command groups: each module adds its commands to ``cli``.
 from kgtool.cli import graph as _graph  # noqa: F401  isort: skip
@@ -29,7 +31,18 @@ from kgtool.cli import search as _search  # noqa: F401  isort: skip
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of raising SystemExit."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", KgtoolWarning)
+            shown = warnings.showwarning
+
+            def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+                if issubclass(category, KgtoolWarning):
+                    click.echo(f"warning: {message}", err=True)
+                else:
+                    shown(message, category, *args, **kwargs)
+
+            warnings.showwarning = show
+            cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except KgtoolError as error:
         click.echo(f"error: {error}", err=True)
         return error.exit_code

@@ -21,6 +21,7 @@ class State:
     project_dir: Path | None = None
     store_dir: Path | None = None
     quiet: bool = False
+    verbose: bool = False
     _project: Project | None = field(default=None, repr=False)
     _status: Any = field(default=None, repr=False)
 
@@ -36,7 +37,11 @@ class State:
             click.echo(message, err=True)
 
     def progress(self, message: str) -> None:
-        """A step of a long command: a status line on a terminal, nothing in a pipe or CI."""
+        """A step of a long command: a status line on a terminal, nothing in a pipe or CI;
+        with --verbose one line each on stderr, wherever it goes (a log, a test)."""
+        if self.verbose:
+            click.echo(message, err=True)
+            return
         if self._status is None:
             from kgtool.console import StatusLine
 
@@ -89,9 +94,14 @@ pass_state = click.make_pass_decorator(State, ensure=True)
     help="Where the embedded store lives. Default: PROJECT/.kgtool/store (env KGTOOL_STORE).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Every progress step as a line on stderr, also in a pipe."
+)
 @click.version_option(package_name="kgtool")
 @click.pass_context
-def cli(ctx: click.Context, project_dir: Path | None, store_dir: Path | None, quiet: bool) -> None:
+def cli(
+    ctx: click.Context, project_dir: Path | None, store_dir: Path | None, quiet: bool, verbose: bool
+) -> None:
     """kgtool: a knowledge graph of sourced claims about international trade.
 
     Every fact in the graph is a claim: who says it, how sure, when it holds,
@@ -105,7 +115,7 @@ def cli(ctx: click.Context, project_dir: Path | None, store_dir: Path | None, qu
       kgtool why "Choi Kyung-soo"       every claim about an entity, sourced
       kgtool mentions "North Korea"     where the text refers to it
     """
-    ctx.obj = State(project_dir, store_dir, quiet)
+    ctx.obj = State(project_dir, store_dir, quiet, verbose)
 
 
 ENDPOINT_HELP = (

@@ -6,11 +6,12 @@ import io
 import queue
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kgtool.errors import InputError, StoreError
+from kgtool.errors import InputError, KgtoolWarning, StoreError
 from kgtool.pieces import PieceCache
 from kgtool.project import GRAPH_BASE, Project
 from kgtool.store.database import (
@@ -155,7 +156,7 @@ def _build_locked(project: Project, progress: Progress) -> tuple[KgStore, BuildS
     old_manifest = read_manifest(final)
     old_pieces = pieces_of(old_manifest or {})
     hashes, stamps = hash_inputs(project, old_manifest)
-    _check_graph_names(project, hashes, progress)
+    _check_graph_names(project, hashes)
     database = next_generation(final)
     try:
         pieces = _build_fresh(project, final, database, hashes, progress)
@@ -234,7 +235,7 @@ def refresh_store(
         manifest = read_manifest(project.store_path)
         if manifest is not None:
             hashes, stamps = hash_inputs(project, manifest)
-            _check_graph_names(project, hashes, progress)
+            _check_graph_names(project, hashes)
             if hashes == manifest["files"]:
                 try:
                     kgstore = _reader(project, manifest, hashes)
@@ -351,7 +352,7 @@ def _update_generation(
         del store
 
 
-def _check_graph_names(project: Project, hashes: dict[str, str], progress: Progress) -> None:
+def _check_graph_names(project: Project, hashes: dict[str, str]) -> None:
     """Two inputs for one named graph are an error; an exact copy of a file, a warning."""
     by_graph: dict[str, str] = {}
     by_digest: dict[str, str] = {}
@@ -368,9 +369,11 @@ def _check_graph_names(project: Project, hashes: dict[str, str], progress: Progr
         if rel.endswith(".txt"):
             continue
         if digest in by_digest:
-            progress(
-                f"warning: {rel} is an exact copy of {by_digest[digest]}: each of its "
-                "statements now has two files as its source (remove one)"
+            warnings.warn(
+                f"{rel} is an exact copy of {by_digest[digest]}: each of its "
+                "statements now has two files as its source (remove one)",
+                KgtoolWarning,
+                stacklevel=2,
             )
         else:
             by_digest[digest] = rel
