@@ -203,3 +203,38 @@ def test_why_free_text_uses_words_and_falls_back_to_a_substring(
     assert sorted(c.claim for c in explain("only country", executor).claims) == expected
     # a fragment inside words is no phrase of the index: the quotes are scanned instead
     assert sorted(c.claim for c in explain("ly coun", executor).claims) == expected
+
+
+NOBODY = 65534
+
+
+def test_a_user_who_may_only_read_the_project_can_search_it() -> None:
+    """Searching opens the index read-only: no write to the file, its folder or the store."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run kgtool as another user")
+    base = Path(tempfile.mkdtemp(prefix="kgtool-reader-"))
+    try:
+        root = base / "project"
+        for folder in ("ontology", "graph", "queries"):
+            shutil.copytree(Path(__file__).resolve().parent.parent / folder, root / folder)
+        assert main(["--project", str(root), "-q", "build"]) == 0
+        for path in [base, *base.rglob("*")]:  # root's files: others may read, not write
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        index = index_path(Project(root, root / ".kgtool" / "store").store_path)
+        before = (index.read_bytes(), sorted(p.name for p in index.parent.iterdir()))
+        kgtool = Path(sys.executable).parent / "kgtool"
+        user = [f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        command = ["setpriv", *user, str(kgtool), "--project", str(root), "search", "KITA"]
+        command += ["--limit", "2"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[0].startswith("entity  ent:kita")
+        assert (index.read_bytes(), sorted(p.name for p in index.parent.iterdir())) == before
+    finally:
+        shutil.rmtree(base)
