@@ -11,6 +11,10 @@ digest changed and drops those that are gone, so it follows the store after a
 one-file edit at the cost of that file. Every page of hits is checked against
 the graph before it is returned (an item the graph no longer has is left
 out), and labels are the graph's, so what a search shows comes from the graph.
+
+Reading never writes: a search opens the index read-only, so a process that
+may only read the project (another user, a read-only mount) searches it as
+well. Only an index older than the store is written, by whoever can.
 """
 
 from __future__ import annotations
@@ -164,10 +168,20 @@ def index_path(store_path: Path) -> Path:
 
 
 def _connect(path: Path | str) -> sqlite3.Connection:
+    """A connection that may write the index.
+
+    A rollback journal, not WAL: reading a WAL database needs its ``-shm``
+    file written, which a reader that may not write the folder cannot do.
+    """
     connection = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA journal_mode=DELETE")
     return connection
+
+
+def _connect_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection: reading the index takes no write lock and needs no write access."""
+    uri = f"{path.absolute().as_uri()}?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
 
 
 def _valid(connection: sqlite3.Connection) -> bool:
@@ -191,6 +205,7 @@ class SearchIndex:
     """An open FTS5 index; :func:`index_for` gives the one of a store, up to date."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
+        #: the connection searches read through: read-only for an index file
         self.connection = connection
         self.path = path
         self.lock = threading.Lock()  # one statement at a time on the shared connection
@@ -297,18 +312,47 @@ class SearchIndex:
         if any(g.startswith(GRAPH_BASE + "ontology/") for g in changed + removed):
             changed, removed = sorted(wanted), sorted(have)
         progress(f"search index: reading {len(changed)} graph(s), dropping {len(removed)}")
-        with self.lock, self.connection:
-            cursor = self.connection.cursor()
-            for graph in sorted(set(changed) | set(removed)):
-                _drop_graph(cursor, graph)
-            _add_graphs(cursor, kgstore, {graph: wanted[graph] for graph in changed})
-            cursor.execute("INSERT OR REPLACE INTO meta VALUES ('digest', ?)", (_summary(wanted),))
+        writer = self._writer()
+        try:
+            with self.lock, writer:
+                cursor = writer.cursor()
+                for graph in sorted(set(changed) | set(removed)):
+                    _drop_graph(cursor, graph)
+                _add_graphs(cursor, kgstore, {graph: wanted[graph] for graph in changed})
+                cursor.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('digest', ?)", (_summary(wanted),)
+                )
+        except sqlite3.OperationalError as error:  # read-only file or folder, disk full
+            raise IndexNotWritable(
+                f"the search index {self.path} is older than the store and cannot be "
+                f"updated: {error}",
+                hint="run `kgtool build` as a user who may write the project",
+            ) from None
+        finally:
+            if writer is not self.connection:
+                writer.close()
         action = "built" if not have else "updated"
         return IndexUpdate(action, changed, removed, self.documents())
+
+    def _writer(self) -> sqlite3.Connection:
+        """A connection for one update: the reading one is read-only (in memory: itself)."""
+        if self.path is None:
+            return self.connection
+        try:
+            return _connect(self.path)
+        except sqlite3.OperationalError as error:
+            raise IndexNotWritable(
+                f"the search index {self.path} cannot be written: {error}",
+                hint="run `kgtool build` as a user who may write the project",
+            ) from None
 
     def close(self) -> None:
         with self.lock:
             self.connection.close()
+
+
+class IndexNotWritable(StoreError):
+    """The index is older than the store, and this process may not write it."""
 
 
 def _drop_graph(cursor: sqlite3.Cursor, graph: str) -> None:
@@ -397,6 +441,34 @@ def _create(path: Path | None) -> SearchIndex:
     return SearchIndex(connection, path)
 
 
+def _leave_wal(path: Path) -> None:
+    """Give an index kept in WAL mode (as earlier versions wrote it) a rollback journal.
+
+    Done by whoever may write it; a reader that may not cannot read it until then.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return
+    if header[18:20] != b"\x02\x02":  # the file format bytes of a WAL database
+        return
+    with contextlib.suppress(sqlite3.Error):
+        _connect(path).close()
+
+
+def _open_reader(path: Path) -> SearchIndex | None:
+    """The index file opened read-only, or None when it is missing, damaged or of another format."""
+    try:
+        connection = _connect_reader(path)
+    except sqlite3.Error:
+        return None
+    if _valid(connection):
+        return SearchIndex(connection, path)
+    connection.close()
+    return None
+
+
 def open_index(store_path: Path | None) -> SearchIndex:
     """The index beside ``store_path`` (in memory for None), created empty when missing.
 
@@ -407,10 +479,10 @@ def open_index(store_path: Path | None) -> SearchIndex:
         return _create(None)
     path = index_path(store_path)
     if path.exists():
-        connection = _connect(path)
-        if _valid(connection):
-            return SearchIndex(connection, path)
-        connection.close()
+        _leave_wal(path)
+        index = _open_reader(path)
+        if index is not None:
+            return index
     tmp = path.with_name(f"{path.name}.new-{os.getpid()}")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
@@ -420,8 +492,14 @@ def open_index(store_path: Path | None) -> SearchIndex:
             stale.unlink(missing_ok=True)
         tmp.replace(path)
     except OSError as error:
-        raise StoreError(f"cannot create the search index {path}: {error}") from None
-    return SearchIndex(_connect(path), path)
+        raise IndexNotWritable(
+            f"cannot create the search index {path}: {error}",
+            hint="run `kgtool build` as a user who may write the project",
+        ) from None
+    index = _open_reader(path)
+    if index is None:
+        raise StoreError(f"cannot read the search index {path} just written")
+    return index
 
 
 #: the open index of each store handle, with the digest summary it was last checked against
@@ -535,7 +613,7 @@ def claims_quoting(executor: Any, text: str) -> list[str] | None:
     phrase = " ".join(re.findall(r"\w+", text))
     if not phrase:
         return None
-    with contextlib.suppress(QueryError):
+    with contextlib.suppress(QueryError, IndexNotWritable):
         index = index_for(kgstore)
         hits = index.matches(f'"{phrase}"', limit=None, fields=["quote"])
         found = list(dict.fromkeys(hit.item for hit in hits))
@@ -550,15 +628,19 @@ def web_page(
 ) -> tuple[list[dict[str, Any]], bool] | None:
     """A page of hits as the web pages and ``/api/search`` show them, and whether more follow.
 
-    None when the executor has no embedded store (a remote endpoint): the
-    pages then fall back to their SPARQL search.
+    None when the executor has no embedded store (a remote endpoint), or its
+    index is behind the store and may not be written here: the pages then fall
+    back to their SPARQL search.
     """
     from kgtool.results import compact_iri
 
     kgstore = local_store(executor)
     if kgstore is None:
         return None
-    page = search(text, kgstore, executor=executor, limit=limit, offset=offset)
+    try:
+        page = search(text, kgstore, executor=executor, limit=limit, offset=offset)
+    except IndexNotWritable:  # an index behind the store that this server may not update
+        return None
     hits = [
         {
             "iri": hit.item,

@@ -16,7 +16,8 @@ from kgtool.store import KgStore, build_store, refresh_store
 
 CLM = "https://w3id.org/kgtool/claim/"
 ENT = "https://w3id.org/kgtool/entity/"
-CLAIMS_FILE = Path("graph/claims/koreatimes-2014-07-27.ttl")
+#: the claim sheet of the shipped article (graph/claims/*.yaml, docs/authoring.md)
+CLAIMS_FILE = Path("graph/claims/koreatimes-2014-07-27.yaml")
 #: every quote of the graph with its claim, read by SPARQL: what the index must agree with
 QUOTES = """
 SELECT ?claim ?quote WHERE { ?claim a kg:Claim ; kg:hasAnchor/oa:hasSelector/oa:exact ?quote }
@@ -112,6 +113,18 @@ def _edit(project: Project, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _remove_claim(project: Project, claim_id: str) -> None:
+    """Take the claim ``claim_id`` out of the sheet: its item, up to the next claim's."""
+    path = project.root / CLAIMS_FILE
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index(f"  - id: {claim_id}\n")
+    end = next(
+        (i for i in range(start + 1, len(lines)) if not lines[i].startswith("    ")), len(lines)
+    )
+    assert lines[start + 1].startswith("    quote: ")  # the item is the claim's
+    path.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
+
+
 def test_an_edit_is_indexed_and_only_its_graph_is_read(built: KgStore) -> None:
     project = built.project
     built.close()
@@ -136,11 +149,7 @@ def test_removed_claims_vanish_after_the_rebuild(built: KgStore) -> None:
     before = {h.item for h in search('"only country"', built, kinds=["claim"]).hits}
     assert CLM + "kt140727-22" in before
     built.close()
-    path = project.root / CLAIMS_FILE
-    blocks = path.read_text(encoding="utf-8").split("\n\n")
-    kept = [b for b in blocks if not re.match(r"clm:kt140727-22[ -]", b.strip())]
-    assert len(kept) < len(blocks)
-    path.write_text("\n\n".join(kept), encoding="utf-8")
+    _remove_claim(project, "kt140727-22")
     kgstore, _ = refresh_store(project)
     update_index(kgstore)
     items = {h.item for h in search("only country", kgstore, limit=200).hits}
@@ -156,9 +165,15 @@ def test_hits_come_from_the_graph(built: KgStore) -> None:
     assert claim in {h.item for h in page.hits} and page.dropped == 0
     graph_label = next(iter(built.query(f"SELECT ?l WHERE {{ <{claim}> rdfs:label ?l }}")))["l"]
     assert next(h for h in page.hits if h.item == claim).label == graph_label.value
-    built.store.update(f"DELETE WHERE {{ GRAPH ?g {{ <{claim}> ?p ?o }} }}")
-    again = search('"only country"', built, kinds=["claim"])
+    # A published store is never written: the claim leaves the graph through its
+    # sheet and a refresh, and the hits of the index read for ``built`` (not told
+    # of the refresh) are checked against the graph as it is now.
+    _remove_claim(built.project, "kt140727-22")
+    fresh, stats = refresh_store(built.project)
+    assert stats.action == "updated"
+    again = search('"only country"', built, executor=LocalExecutor(fresh), kinds=["claim"])
     assert claim not in {h.item for h in again.hits} and again.dropped == 1
+    assert {h.item for h in again.hits} == {h.item for h in page.hits} - {claim}
 
 
 def test_the_build_keeps_the_index_beside_the_store(project_copy: Project) -> None:
@@ -188,3 +203,38 @@ def test_why_free_text_uses_words_and_falls_back_to_a_substring(
     assert sorted(c.claim for c in explain("only country", executor).claims) == expected
     # a fragment inside words is no phrase of the index: the quotes are scanned instead
     assert sorted(c.claim for c in explain("ly coun", executor).claims) == expected
+
+
+NOBODY = 65534
+
+
+def test_a_user_who_may_only_read_the_project_can_search_it() -> None:
+    """Searching opens the index read-only: no write to the file, its folder or the store."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run kgtool as another user")
+    base = Path(tempfile.mkdtemp(prefix="kgtool-reader-"))
+    try:
+        root = base / "project"
+        for folder in ("ontology", "graph", "queries"):
+            shutil.copytree(Path(__file__).resolve().parent.parent / folder, root / folder)
+        assert main(["--project", str(root), "-q", "build"]) == 0
+        for path in [base, *base.rglob("*")]:  # root's files: others may read, not write
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        index = index_path(Project(root, root / ".kgtool" / "store").store_path)
+        before = (index.read_bytes(), sorted(p.name for p in index.parent.iterdir()))
+        kgtool = Path(sys.executable).parent / "kgtool"
+        user = [f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        command = ["setpriv", *user, str(kgtool), "--project", str(root), "search", "KITA"]
+        command += ["--limit", "2"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[0].startswith("entity  ent:kita")
+        assert (index.read_bytes(), sorted(p.name for p in index.parent.iterdir())) == before
+    finally:
+        shutil.rmtree(base)

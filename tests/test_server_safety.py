@@ -4,6 +4,7 @@ answers, and 4xx (never 500) for whatever a client sends."""
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,7 +220,7 @@ def test_a_deeply_nested_query_says_which_limit(server: Server) -> None:
 
 #: a request with bad input for every route of the app: (path, params, status, JSON?)
 BAD_INPUT = {
-    "/": ("/", {"q": "\x00"}, 200, False),  # a search that finds nothing
+    "/": ("/", {"q": "\x00"}, 400, False),  # a search text with no word in it
     "/entity": ("/entity", {"iri": "http://a/\x7f"}, 400, False),
     "/claim": ("/claim", {"iri": "not an iri"}, 400, False),
     "/query": ("/query", {"q": "\x00"}, 200, False),
@@ -247,6 +248,32 @@ def test_every_route_has_a_bad_input_case(server: Server) -> None:
     routes: list[BaseRoute] = app.routes
     paths = {getattr(route, "path", "") for route in routes}
     assert paths <= set(BAD_INPUT), paths - set(BAD_INPUT)
+
+
+def test_a_search_text_with_no_word_is_the_client_s_error(server: Server) -> None:
+    """The search page and /api/search refuse it alike, each in its own shape."""
+    page = requests.get(server.url + "/", params={"q": "?! \x00"})
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "nothing to search for" in page.text
+    message = _error(requests.get(server.url + "/api/search", params={"q": "?! \x00"}), 400)
+    assert "nothing to search for" in message
+    empty = requests.get(server.url + "/", params={"q": ""})  # no search asked: the plain page
+    assert empty.status_code == 200 and "nothing to search for" not in empty.text
+    found = requests.get(server.url + "/", params={"q": "sanctions"})
+    assert found.status_code == 200 and 'class="hit claim"' in found.text
+
+
+@pytest.mark.skipif(not os.environ.get("KGTOOL_TEST_SERVER"), reason="needs scripts/test.sh")
+def test_the_sparql_search_refuses_a_text_with_no_word_too() -> None:
+    """Without a local store (``serve --endpoint``) the page runs web-search.rq: the same rule."""
+    from kgtool.errors import QueryError
+    from kgtool.remote import Endpoint
+    from kgtool.server.pages import search_page
+
+    endpoint = Endpoint.from_base(os.environ["KGTOOL_TEST_SERVER"], graphs=[])
+    with pytest.raises(QueryError, match="nothing to search for"):
+        search_page(endpoint, "?! \x00")
+    assert search_page(endpoint, "sanctions") == ([], False)  # the same endpoint answers words
 
 
 @pytest.mark.parametrize("route", sorted(BAD_INPUT))

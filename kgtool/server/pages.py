@@ -128,9 +128,13 @@ def page_window(request: Request, default: int = SEARCH_PAGE, most: int = 1000) 
 def search_page(
     executor: Any, query_text: str, limit: int = SEARCH_PAGE, offset: int = 0
 ) -> tuple[list[dict[str, Any]], bool]:
-    """One page of hits, ranked by the full-text index; the SPARQL search without a local store."""
-    from kgtool.search import web_page
+    """One page of hits, ranked by the full-text index; the SPARQL search without a local store.
 
+    A text with no word to search for is refused (400) whichever search runs.
+    """
+    from kgtool.search import fts_query, web_page
+
+    fts_query(query_text)
     indexed = web_page(executor, query_text, limit=limit, offset=offset)
     if indexed is not None:
         return indexed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -111,6 +112,12 @@ def render_file(project: Project, path: Path, digest: str, cache: PieceCache) ->
         for q in scratch.quads_for_pattern(None, ox.NamedNode(LOCAL_PATH), None)
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)
     )
+    if path.suffix == SHEET_SUFFIX:
+        # A sheet's input digest covers every file it reads (a claims sheet changes
+        # it for its mentions sheet too), so its piece is keyed by what it compiled
+        # to: a graph whose statements did not change keeps its key, and the
+        # database, the validation and the search index leave it alone.
+        digest = hashlib.sha256(lines).hexdigest()
     key = piece_key(graph, digest)
     cache.put(key, piece)
     return PieceEntry(key, piece.quads, docs, stored=None if stored == piece.quads else stored)
