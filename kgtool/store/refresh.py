@@ -210,12 +210,6 @@ def _changed(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[
     return changed, removed
 
 
-def _changed(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str]]:
-    changed = sorted(name for name, digest in new.items() if old.get(name) != digest)
-    removed = sorted(name for name in old if name not in new)
-    return changed, removed
-
-
 def refresh_store(
     project: Project, *, progress: Progress = quiet, force: bool = False
 ) -> tuple[KgStore, BuildStats]:
