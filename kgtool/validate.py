@@ -11,7 +11,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import InputError
-from kgtool.limits import BATCH
+from kgtool.limits import BATCH, WORKERS
 from kgtool.project import NAMESPACES, SHAPES_FILE, SHEET_SUFFIX, sha256_file
 from kgtool.report import FileIndex, ValidationReport, ValidationResult
 
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 SH = NAMESPACES["sh"]
 KG = NAMESPACES["kg"]
 INTEGRITY_COMPONENT = KG + "SourceIntegrityConstraintComponent"
-
-
-#: threads hashing source files
-HASH_WORKERS = 4
 
 
 def _documents(source: Source, focus: Collection[str] | None) -> list[dict[str, Any]]:
@@ -90,7 +86,7 @@ def check_source_integrity(
         file = project.graph_dir / local
         return sha256_file(file) if file.is_file() else None
 
-    with ThreadPoolExecutor(max_workers=HASH_WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         digests = list(pool.map(digest, rows))
     results = []
     for row, actual in zip(rows, digests, strict=True):

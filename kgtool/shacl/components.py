@@ -54,7 +54,8 @@ def class_(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
 
 def datatype(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     numeric = param.value.endswith("#duration") and compiler.source.numeric_durations
-    return datatype_violation(param.value, var, numeric_durations=numeric)
+    one_read = compiler.source.exact_term_tests
+    return datatype_violation(param.value, var, numeric_durations=numeric, one_read=one_read)
 
 
 #: the violation of each node kind, told by isBlank and isLiteral alone (an IRI is
@@ -68,25 +69,38 @@ NODE_KINDS = {
     "IRIOrLiteral": "isBlank({v})",
 }
 
+#: the tests above that read the value twice, asking first whether it is an IRI
+#: (most values are): where isIRI is exact, an IRI is then read once
+IRI_FIRST = {"IRI": "false", "BlankNodeOrLiteral": "true"}
+
 
 def node_kind(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     kind = param.value.removeprefix(SH)
     if kind not in NODE_KINDS:
         raise UnsupportedShape(f"unknown sh:nodeKind {param.value} on {shape}")
-    return NODE_KINDS[kind].format(v=var)
+    test = NODE_KINDS[kind].format(v=var)
+    if kind in IRI_FIRST and compiler.source.exact_term_tests:
+        return f"IF(isIRI({var}), {IRI_FIRST[kind]}, {test})"
+    return test
 
 
-def same_term(var: str, term: Any) -> str:
-    """``sameTerm(var, term)`` for a constant ``term``, spelled out.
+def same_term(var: str, term: Any, exact: bool = False) -> str:
+    """``sameTerm(var, term)`` for a constant ``term``, spelled out unless ``exact``
+    (the source's :attr:`~kgtool.shacl.source.Source.exact_term_tests`) and an IRI.
 
     The same test, but one that servers also evaluate inside an expression:
     Virtuoso's ``sameTerm`` of a value and a constant fails there (an error,
     so IF and COALESCE never flag the value). An IRI equals only itself (an
     IRI is neither blank nor a literal: Virtuoso's isIRI is true of blank
     nodes); a literal is the same term when its form, datatype and language are.
+    Spelled out, the value is read at each mention of it (pyoxigraph decodes it
+    each time), which ``sameTerm`` does not need. A literal stays spelled out:
+    pyoxigraph's ``sameTerm`` compares numbers as stored, not as written.
     """
     import pyoxigraph as ox
 
+    if isinstance(term, ox.NamedNode) and exact:
+        return f"sameTerm({var}, {sparql_term(term)})"
     if isinstance(term, ox.NamedNode):
         return f"(!isBlank({var}) && !isLiteral({var}) && {var} = {sparql_term(term)})"
     if isinstance(term, ox.Literal):
@@ -101,7 +115,8 @@ def same_term(var: str, term: Any) -> str:
 
 def in_(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     items = compiler.shapes.items(param)
-    members = " || ".join(same_term(var, t) for t in items)
+    exact = compiler.source.exact_term_tests
+    members = " || ".join(same_term(var, t, exact) for t in items)
     return f"!({members or 'false'})"
 
 
@@ -112,17 +127,27 @@ def pattern(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     return f"(isBlank({var}) || !REGEX(STR({var}), {literal}{flag_arg}))"
 
 
+def _length(compiler: Compiler, var: str, compared: str) -> str:
+    """A blank node has no length: where STR errs on one, a blank node is told by that
+    error, and another value is read once (the same test; an unbound one still errs)."""
+    if compiler.source.exact_term_tests:
+        return f"COALESCE(STRLEN(STR({var})) {compared}, isBlank({var}))"
+    return f"(isBlank({var}) || STRLEN(STR({var})) {compared})"
+
+
 def min_length(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
-    return f"(isBlank({var}) || STRLEN(STR({var})) < {int(param.value)})"
+    return _length(compiler, var, f"< {int(param.value)}")
 
 
 def max_length(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
-    return f"(isBlank({var}) || STRLEN(STR({var})) > {int(param.value)})"
+    return _length(compiler, var, f"> {int(param.value)}")
 
 
 def language_in(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
     items = compiler.shapes.items(param)
     tags = " || ".join(f"langMatches(LANG({var}), {sparql_term(t)})" for t in items)
+    if compiler.source.exact_term_tests:  # LANG errs on a non-literal: read a literal once
+        return f"COALESCE(!({tags or 'false'}), !isLiteral({var}))"
     return f"(!isLiteral({var}) || !({tags or 'false'}))"
 
 
@@ -154,7 +179,12 @@ def comparable(var: str, term: Any) -> str:
 def _compared(op: str) -> ValueTest:
     def test(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
         term = sparql_term(param)
-        return f"!COALESCE({comparable(var, param)} && {var} {op} {term}, false)"
+        guard = comparable(var, param)
+        if guard.startswith("isNumeric(") and compiler.source.exact_term_tests:
+            # pyoxigraph compares a number with numbers only (any other value is an
+            # error): the guard would read the value a second time for nothing
+            return f"!COALESCE({var} {op} {term}, false)"
+        return f"!COALESCE({guard} && {var} {op} {term}, false)"
 
     return test
 
@@ -185,7 +215,7 @@ def xone(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
 
 
 def has_value(compiler: Compiler, shape: Any, param: Any, var: str) -> str:
-    return f"!{same_term(var, param)}"
+    return f"!{same_term(var, param, compiler.source.exact_term_tests)}"
 
 
 # Checks over all the values of a path ----------------------------------------------
@@ -200,7 +230,9 @@ def has_value_checks(ctx: Context, value: Any) -> list[Check]:
     if ctx.lookups is not None:
         key = ctx.key(f"h{len(ctx.lookups.count_tests)}")
         found = ctx.lookups.count(
-            f"IF(sameTerm(?_p, {ctx.path}) && {same_term('?value', value)}, 1, ?_none)", False
+            f"IF(sameTerm(?_p, {ctx.path}) && "
+            f"{same_term('?value', value, ctx.compiler.source.exact_term_tests)}, 1, ?_none)",
+            False,
         )
         ctx.lookups.count_tests[key] = f"{found} = 0"
         ctx.lookups.outcomes[key] = outcome
