@@ -89,7 +89,7 @@ def bench(project_root: Path, repeats: int, limit: int) -> dict[str, Any]:
             repeats,
         )
         bare, _ = median_ms(lambda t=text, k=kinds: index.matches(t, limit=limit, kinds=k), repeats)
-        total = len(index.matches(text, limit=None, kinds=kinds))
+        total = len(index.matching(text, kinds=kinds))
         searches[kind] = {
             "text": text,
             "median_ms": full,
