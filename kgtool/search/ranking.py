@@ -11,7 +11,7 @@ is a static order, and a query scores only the matches it shows:
   row (the usual case) that is bm25's own order: bm25 falls as a row grows.
 - **Windows.** The matches, in static order, are cut into windows of
   :data:`RANK_WINDOW`; hits are ordered by window, then by bm25 within the
-  window, ties by item. A page reads the matches up to the end of its
+  window, ties in static order. A page reads the matches up to the end of its
   window(s) and scores only those windows, so a page of a common word costs
   the same as a rare one. A query with at most :data:`RANK_WINDOW` matches
   has one window: it is ranked by bm25 exactly.
@@ -65,33 +65,38 @@ class RowIds:
         return int(rowid)
 
 
-_WINDOW_SQL = (
-    "SELECT i.id, i.item, i.kind, i.graph, i.anchors, fts.rank "
-    "FROM fts JOIN items i ON i.id = fts.rowid "
-    "WHERE fts MATCH ? AND fts.rowid BETWEEN ? AND ? ORDER BY fts.rank, i.item"
-)
+_WINDOW_SQL = "SELECT rowid, rank FROM fts WHERE fts MATCH ? ORDER BY rowid LIMIT ? OFFSET ?"
 
 
 def ranked(connection: sqlite3.Connection, match: str, limit: int, offset: int) -> list[Row]:
-    """Hits ``offset`` to ``offset + limit`` of ``match`` in window, then bm25, order."""
+    """Hits ``offset`` to ``offset + limit`` of ``match``: by window, then bm25, then rowid.
+
+    Each window is one query that walks the doclist in rowid order and scores
+    only its own rows (SQLite skips the offset's rows before it computes
+    ``rank``); the items are read for the page's rows alone.
+    """
     if limit < 1:
         return []
     first, last = offset // RANK_WINDOW, (offset + limit - 1) // RANK_WINDOW
-    rowids = [
-        row[0]
-        for row in connection.execute(
-            "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid LIMIT ?",
-            (match, (last + 1) * RANK_WINDOW),
-        )
-    ]
-    rows: list[Row] = []
+    scored: list[tuple[float, int]] = []
     for window in range(first, last + 1):
-        members = rowids[window * RANK_WINDOW : (window + 1) * RANK_WINDOW]
-        if not members:
+        rows = connection.execute(_WINDOW_SQL, (match, RANK_WINDOW, window * RANK_WINDOW))
+        members = sorted((score, rowid) for rowid, score in rows)
+        scored.extend(members)
+        if len(members) < RANK_WINDOW:
             break
-        rows.extend(connection.execute(_WINDOW_SQL, (match, members[0], members[-1])))
     start = offset - first * RANK_WINDOW
-    return rows[start : start + limit]
+    page = scored[start : start + limit]
+    if not page:
+        return []
+    listed = ", ".join(str(int(rowid)) for _, rowid in page)
+    items = {
+        row[0]: row[1:]
+        for row in connection.execute(
+            f"SELECT id, item, kind, graph, anchors FROM items WHERE id IN ({listed})"
+        )
+    }
+    return [(rowid, *items[rowid], score) for score, rowid in page if rowid in items]
 
 
 def in_order(connection: sqlite3.Connection, match: str) -> list[tuple[str, str, str]]:
