@@ -115,6 +115,23 @@ def test_every_row_keeps_its_place_in_the_static_order_after_an_edit(built: KgSt
     assert [h.item for h in edited] == [CLM + "kt140727-22"]
 
 
+def test_texts_read_from_the_pieces_equal_those_sparql_reads(built: KgStore) -> None:
+    from kgtool.search.reading import graph_items
+
+    graphs = set(built.pieces)
+    from_pieces = list(graph_items(built, graphs))
+    by_sparql = list(graph_items(built, graphs, pieces=False))
+    assert from_pieces == by_sparql
+    quotes = {
+        (item, text)
+        for _, item, _, _, texts in from_pieces
+        for text in (texts[1] or "").split("\n")
+        if text
+    }
+    assert quotes and quotes == {(c, " ".join(q.split("\n"))) for c, q in graph_quotes(built)}
+    assert any(span[0] is not None for _, _, _, anchors, _ in from_pieces for span in anchors)
+
+
 def test_several_words_must_all_occur(built: KgStore) -> None:
     page = search("rare earth", built, limit=200)
     assert page.hits and not page.more
