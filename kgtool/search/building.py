@@ -14,6 +14,7 @@ from kgtool.search.reading import graph_items
 
 _COLUMNS = ", ".join(FIELDS)
 _MARKS = ", ".join("?" for _ in FIELDS)
+_ITEM_COLUMNS = ", ".join(f"i.{name}" for name in FIELDS)
 
 
 def store_digests(kgstore: Any) -> dict[str, str]:
@@ -39,22 +40,25 @@ def drop_graph(cursor: sqlite3.Cursor, graph: str) -> None:
 def add_graphs(cursor: sqlite3.Cursor, kgstore: Any, digests: Mapping[str, str]) -> None:
     """Index the items of the graphs of ``digests``, each row at its place in the static order.
 
-    Rows go into FTS5 in rowid order: FTS5 writes its pending terms out as a
-    new segment whenever a rowid is lower than the one before, so rows in any
-    other order would leave one small segment per row to merge.
+    Rows go into FTS5 in rowid order, copied from ``items`` by SQLite: FTS5
+    writes its pending terms out as a new segment whenever a rowid is lower
+    than the one before, so rows in any other order would leave one small
+    segment per row to merge. Only the new rowids are held in memory.
     """
     rowids = RowIds(cursor)
-    rows = sorted(
-        (rowids.take(texts), graph, item, kind, json.dumps(anchors), *texts)
-        for graph, item, kind, anchors, texts in graph_items(kgstore, set(digests))
+    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS added(id INTEGER PRIMARY KEY)")
+    cursor.execute("DELETE FROM added")
+    for graph, item, kind, anchors, texts in graph_items(kgstore, set(digests)):
+        rowid = rowids.take(texts)
+        cursor.execute(
+            f"INSERT INTO items(id, graph, item, kind, anchors, {_COLUMNS}) "
+            f"VALUES (?, ?, ?, ?, ?, {_MARKS})",
+            (rowid, graph, item, kind, json.dumps(anchors), *texts),
+        )
+        cursor.execute("INSERT INTO added VALUES (?)", (rowid,))
+    cursor.execute(
+        f"INSERT INTO fts(rowid, {_COLUMNS}) SELECT i.id, {_ITEM_COLUMNS} "
+        "FROM added a JOIN items i ON i.id = a.id ORDER BY a.id"
     )
-    cursor.executemany(
-        f"INSERT INTO items(id, graph, item, kind, anchors, {_COLUMNS}) "
-        f"VALUES (?, ?, ?, ?, ?, {_MARKS})",
-        rows,
-    )
-    cursor.executemany(
-        f"INSERT INTO fts(rowid, {_COLUMNS}) VALUES (?, {_MARKS})",
-        ((row[0], *row[5:]) for row in rows),
-    )
+    cursor.execute("DELETE FROM added")
     cursor.executemany("INSERT INTO graphs VALUES (?, ?)", sorted(digests.items()))
