@@ -3,9 +3,11 @@
 Builds the corpus's store if it has none (or reuses it), then the search index
 from scratch (timed), then times each kind of search (median of ``--repeats``
 runs after one untimed run) beside the named query quote-search, which scans
-every quote with ``CONTAINS``, in the same process. Last, one claims file is
-edited and the store and the index are brought up to date (timed), and the
-edit is undone.
+every quote with ``CONTAINS``, in the same process. Beside each search's page
+it also times plain bm25 on the same index (every match scored before the
+page is cut), the order the index's windows replace (kgtool/search/ranking.py).
+Last, one claims file is edited and the store and the index are brought up
+to date (timed), and the edit is undone.
 
     python bench/search.py --claims 100000 [--json]
 """
