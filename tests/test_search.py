@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from kgtool.cli import main
 from kgtool.errors import QueryError
 from kgtool.project import Project
 from kgtool.query import LocalExecutor
-from kgtool.search import fts_query, index_for, index_path, search, update_index
+from kgtool.search import fts_query, index_for, index_path, ranking, search, update_index
 from kgtool.store import KgStore, build_store, refresh_store
 
 CLM = "https://w3id.org/kgtool/claim/"
@@ -46,6 +47,89 @@ def test_hits_are_ranked_best_first(built: KgStore) -> None:
     # the entity whose label is the abbreviation itself outranks claims that mention it
     assert page.hits[0].item == ENT + "kita" and page.hits[0].kind == "entity"
     assert all("kita" in words(hit.text) for hit in page.hits)
+
+
+def _row_lengths(kgstore: KgStore) -> dict[tuple[str, str], int]:
+    """(item, graph) -> the row's place in the static order (its length in words)."""
+    rows = index_for(kgstore).connection.execute("SELECT id, item, graph FROM items")
+    return {(item, graph): rowid >> ranking.ORDER_SHIFT for rowid, item, graph in rows}
+
+
+def test_windows_are_taken_shortest_first_and_ranked_by_bm25_within(
+    built: KgStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exact = search("korea", built, limit=200).hits  # fewer matches than a window: plain bm25
+    assert len(exact) > 12 and [h.score for h in exact] == sorted(h.score for h in exact)
+    monkeypatch.setattr(ranking, "RANK_WINDOW", 5)
+    hits = search("korea", built, limit=200).hits
+    assert sorted(hits, key=lambda h: (h.item, h.graph)) == sorted(
+        exact, key=lambda h: (h.item, h.graph)
+    )
+    lengths = _row_lengths(built)
+    connection = index_for(built).connection
+    ids = {
+        (item, graph): rowid
+        for rowid, item, graph in connection.execute("SELECT id, item, graph FROM items")
+    }
+    bm25 = {  # each hit's score as FTS5 gives it for its row alone
+        key: connection.execute(
+            "SELECT rank FROM fts WHERE fts MATCH ? AND rowid = ?", (fts_query("korea"), rowid)
+        ).fetchone()
+        for key, rowid in ids.items()
+    }
+    windows = [hits[i : i + 5] for i in range(0, len(hits), 5)]
+    for window in windows:  # bm25 orders each window
+        scores = [bm25[h.item, h.graph][0] for h in window]
+        assert scores == sorted(scores) == [h.score for h in window]
+    for before, after in itertools.pairwise(windows):  # shorter rows come first
+        assert max(lengths[h.item, h.graph] for h in before) <= min(
+            lengths[h.item, h.graph] for h in after
+        )
+    assert hits != exact  # the windows do change the order here, or nothing was tested
+    paged, offset = [], 0  # pages of 3 cut across windows of 5 and agree with one long page
+    while True:
+        page = search("korea", built, limit=3, offset=offset)
+        paged.extend(page.hits)
+        if not page.more:
+            break
+        offset += 3
+    assert [(h.item, h.graph) for h in paged] == [(h.item, h.graph) for h in hits]
+
+
+def test_every_row_keeps_its_place_in_the_static_order_after_an_edit(built: KgStore) -> None:
+    project = built.project
+    built.close()
+    _edit(
+        project,
+        "Some experts allege that China is the only",
+        "Some experts, many of them in Zanzibar, allege that China is the only",
+    )
+    kgstore, _ = refresh_store(project)
+    assert update_index(kgstore).action == "updated"
+    columns = ", ".join(ranking.FIELDS)
+    rows = index_for(kgstore).connection.execute(f"SELECT id, {columns} FROM items").fetchall()
+    assert rows and len({row[0] for row in rows}) == len(rows)
+    for rowid, *texts in rows:
+        assert rowid >> ranking.ORDER_SHIFT == ranking.length(tuple(texts))
+    edited = search("zanzibar", kgstore).hits
+    assert [h.item for h in edited] == [CLM + "kt140727-22"]
+
+
+def test_texts_read_from_the_pieces_equal_those_sparql_reads(built: KgStore) -> None:
+    from kgtool.search.reading import graph_items
+
+    graphs = set(built.pieces)
+    from_pieces = list(graph_items(built, graphs))
+    by_sparql = list(graph_items(built, graphs, pieces=False))
+    assert from_pieces == by_sparql
+    quotes = {
+        (item, text)
+        for _, item, _, _, texts in from_pieces
+        for text in (texts[1] or "").split("\n")
+        if text
+    }
+    assert quotes and quotes == {(c, " ".join(q.split("\n"))) for c, q in graph_quotes(built)}
+    assert any(span[0] is not None for _, _, _, anchors, _ in from_pieces for span in anchors)
 
 
 def test_several_words_must_all_occur(built: KgStore) -> None:
