@@ -22,6 +22,8 @@ from kgtool.store.manifest import PieceEntry
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
+    from kgtool.store.workers import RenderPool
+
 
 def _read_error(project: Project, path: Path, error: BaseException) -> InputError:
     """A file that cannot be read (permissions, a symlink loop, a line too long)."""
@@ -188,23 +190,25 @@ def render_files(
     progress: Progress,
     verb: str,
     done: Callable[[PieceEntry], None] = lambda _: None,
+    pool: RenderPool | None = None,
 ) -> dict[str, PieceEntry]:
     """Render the pieces of ``files``; the first bad file stops the lot.
 
-    A few threads each render a file at a time, in worker processes when
-    the files are big enough to pay for starting them (:func:`_use_processes`).
+    A few threads each render a file at a time: in ``pool``'s worker
+    processes if given, or in ones of its own when the files are big enough
+    to pay for starting them (:func:`use_processes`), else on the threads.
     ``done`` is called with each finished piece, in file order.
     """
     out: dict[str, PieceEntry] = {}
     with contextlib.ExitStack() as stack:
         threads = stack.enter_context(ThreadPoolExecutor(max_workers=WORKERS))
-        render: Callable[[Project, Path, str, PieceCache], PieceEntry] = render_file
-        if _use_processes(files):
+        if pool is None and use_processes(files):
             from kgtool.store.workers import RenderPool
 
             # Entered last, so left first: on an error the workers are killed
             # before the threads are waited for.
-            render = stack.enter_context(RenderPool(WORKERS)).render
+            pool = stack.enter_context(RenderPool(WORKERS))
+        render = render_file if pool is None else pool.render
         futures = [
             threads.submit(render, project, path, hashes[project.relative(path)], cache)
             for path in files
@@ -221,7 +225,7 @@ def render_files(
     return out
 
 
-def _use_processes(files: list[Path]) -> bool:
+def use_processes(files: list[Path]) -> bool:
     """Whether worker processes pay: more than one core, and enough bytes to render."""
     if WORKERS < 2 or len(files) < 2 or not sys.executable:
         return False

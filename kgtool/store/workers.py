@@ -22,8 +22,9 @@ import signal
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from kgtool.errors import StoreError
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from kgtool.pieces import PieceCache
     from kgtool.project import Project
     from kgtool.store.manifest import PieceEntry
+
+T = TypeVar("T")
 
 _STOPPED = "a worker process rendering export pieces stopped unexpectedly"
 
@@ -68,12 +71,16 @@ class RenderPool:
             self.close(kill=True)
             raise
 
-    def render(self, project: Project, path: Path, digest: str, cache: PieceCache) -> PieceEntry:
-        """The piece of one file, rendered and cached by a worker (its errors raised here)."""
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in an idle worker; what it raises is raised here.
+
+        ``function`` is a module-level function (pickled by name) and its
+        arguments and answer are pickled: paths, entries, never open files.
+        """
         worker = self.idle.get()
         try:
             stdin, stdout = _pipes(worker)
-            pickle.dump((project, path, digest, cache.folder), stdin, pickle.HIGHEST_PROTOCOL)
+            pickle.dump((function, args), stdin, pickle.HIGHEST_PROTOCOL)
             stdin.flush()
             status, value, caught = pickle.load(stdout)
         except (EOFError, OSError, pickle.UnpicklingError):
@@ -84,8 +91,14 @@ class RenderPool:
             warnings.warn(message, category, stacklevel=2)
         if status == "error":
             raise value
-        entry: PieceEntry = value
-        return entry
+        answer: T = value
+        return answer
+
+    def render(self, project: Project, path: Path, digest: str, cache: PieceCache) -> PieceEntry:
+        """The piece of one file, rendered and cached by a worker."""
+        from kgtool.store.parsing import render_file
+
+        return self.run(render_file, project, path, digest, cache)
 
     def close(self, *, kill: bool = False) -> None:
         """Let the workers finish and exit, or kill them; wait for every one."""
@@ -113,17 +126,13 @@ def _pipes(worker: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
     return worker.stdin, worker.stdout
 
 
-def _answer(task: tuple[Project, Path, str, Path]) -> tuple[str, Any, list[tuple[str, Any]]]:
-    """Render one task; (status, piece entry or error, warnings raised)."""
-    from kgtool.pieces import PieceCache
-    from kgtool.store.parsing import render_file
-
-    project, path, digest, folder = task
+def _answer(task: tuple[Callable[..., Any], tuple[Any, ...]]) -> tuple[str, Any, list[Any]]:
+    """Run one task; (status, answer or error, warnings raised)."""
+    function, args = task
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # the parent's filters decide
         try:
-            entry = render_file(project, path, digest, PieceCache(folder))
-            outcome: tuple[str, Any] = ("ok", entry)
+            outcome: tuple[str, Any] = ("ok", function(*args))
         except Exception as error:
             outcome = ("error", error)
     return (*outcome, [(str(w.message), w.category) for w in caught])
@@ -143,7 +152,7 @@ def main() -> None:
         try:
             data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
         except Exception:  # an error that cannot travel: said in words
-            text = f"rendering {task[1]} failed: {type(answer[1]).__name__}: {answer[1]}"
+            text = f"{task[0].__name__} failed: {type(answer[1]).__name__}: {answer[1]}"
             data = pickle.dumps(("error", StoreError(text), answer[2]))
         try:
             outbox.write(data)
