@@ -16,6 +16,6 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 #: that it scans the typed pattern and compares every pair, quadratically.
 BATCH = 400
 
-#: bytes of RDF files to render from which the pieces are rendered in worker
+#: bytes of RDF files from which a build renders their pieces in worker
 #: processes: starting one costs about 0.2 s, rendering takes about 0.3 s a MB
-PROCESS_BYTES = 8 * 1024 * 1024
+PROCESS_BYTES = 4 * 1024 * 1024
