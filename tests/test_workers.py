@@ -90,8 +90,17 @@ def test_a_bad_file_is_located_and_every_worker_ends(
     assert not (project_copy.store_path / "manifest.json").exists()
 
 
-def test_a_worker_exits_when_its_parent_goes(project_copy: Project, tmp_path: Path) -> None:
-    """A parent killed outright closes the worker's only task pipe; the worker then exits."""
+def test_a_worker_exits_when_its_parent_goes(
+    project_copy: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parent killed outright closes the worker's only task pipe; the worker then exits.
+
+    The worker runs this kgtool even from a folder holding another one.
+    """
+    other = tmp_path / "elsewhere" / "kgtool"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("raise ImportError('not this kgtool')\n")
+    monkeypatch.chdir(other.parent)
     pool = RenderPool(1)
     worker = pool.workers[0]
     path = project_copy.graph_dir / "entities.ttl"

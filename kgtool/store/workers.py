@@ -4,9 +4,9 @@ Rendering a piece (sorting lines, relabelling blank nodes, writing Turtle)
 is Python work that holds the GIL, so threads render one file at a time
 while the database waits for pieces. Worker processes render side by side.
 
-Each worker is a fresh interpreter (``python -m kgtool.store.workers``), never
-a fork: the parent may hold an open RocksDB database and threads, and a
-library user's script is not imported again. A worker reads pickled tasks on
+Each worker is a fresh interpreter running :func:`main`, never a fork: the
+parent may hold an open RocksDB database and threads, and a library user's
+script is not imported again. A worker reads pickled tasks on
 its stdin, whose only writer is the parent: when the parent dies, even by
 SIGKILL, the worker reads end-of-file after its current file and exits, so
 no worker outlives a build. Workers ignore Ctrl-C; the parent kills them.
@@ -15,7 +15,6 @@ no worker outlives a build. Workers ignore Ctrl-C; the parent kills them.
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import queue
 import signal
@@ -38,12 +37,17 @@ T = TypeVar("T")
 _STOPPED = "a worker process rendering export pieces stopped unexpectedly"
 
 
-def _environment() -> dict[str, str]:
-    """The parent's environment, with this kgtool first on the module path."""
-    env = dict(os.environ)
+def _command() -> list[str]:
+    """The worker's command line: this very kgtool, whatever the current folder holds.
+
+    ``python -m`` would look in the current folder first, where another
+    checkout of kgtool may be.
+    """
     here = str(Path(__file__).resolve().parent.parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [here, env.get("PYTHONPATH")]))
-    return env
+    start = (
+        f"import sys; sys.path.insert(0, {here!r}); from kgtool.store.workers import main; main()"
+    )
+    return [sys.executable, "-c", start]
 
 
 class RenderPool:
@@ -54,17 +58,12 @@ class RenderPool:
     """
 
     def __init__(self, count: int) -> None:
-        env = _environment()
+        command = _command()
         self.workers: list[subprocess.Popen[bytes]] = []
         self.idle: queue.Queue[subprocess.Popen[bytes]] = queue.Queue()
         try:
             for _ in range(count):
-                worker = subprocess.Popen(
-                    [sys.executable, "-m", "kgtool.store.workers"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    env=env,
-                )
+                worker = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
                 self.workers.append(worker)
                 self.idle.put(worker)
         except BaseException:
@@ -159,7 +158,3 @@ def main() -> None:
             outbox.flush()
         except BrokenPipeError:  # the parent is gone
             return
-
-
-if __name__ == "__main__":
-    main()
