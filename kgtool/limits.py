@@ -15,3 +15,7 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 #: while it looks smaller than a typed pattern (estimated at 1000 rows); beyond
 #: that it scans the typed pattern and compares every pair, quadratically.
 BATCH = 400
+
+#: bytes of RDF files from which a build renders their pieces in worker
+#: processes: starting one costs about 0.2 s, rendering takes about 0.3 s a MB
+PROCESS_BYTES = 4 * 1024 * 1024

@@ -5,14 +5,21 @@ build that succeeds and gives the answers and the dist/ bytes of a clean build."
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import IO
 
 import pytest
+
+from kgtool.limits import PROCESS_BYTES
+from kgtool.project import Project
 
 pytestmark = pytest.mark.slow
 
@@ -82,6 +89,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
          "--out", str(folder)],
         check=True, capture_output=True,
     )  # fmt: skip
+    # Big enough that its builds render their pieces in worker processes.
+    assert sum(p.stat().st_size for p in Project(folder).rdf_files()) >= PROCESS_BYTES
     return folder
 
 
@@ -109,9 +118,22 @@ def killed_build(project: Path, force: bool, pattern: str) -> str:
             process.send_signal(signal.SIGKILL)
             break
     process.wait(timeout=300)
+    # Worker processes write to the same pipe: it ends when the last one has exited.
+    assert _ends_within(process.stderr, 60), f"a worker outlived the build killed at {pattern!r}"
     process.stderr.close()
     assert process.returncode == -signal.SIGKILL, f"never reached {pattern!r}: {seen}"
     return seen[-1]
+
+
+def _ends_within(pipe: IO[str], seconds: float) -> bool:
+    """Whether every writer of ``pipe`` closes it within ``seconds`` (its rest is dropped)."""
+    deadline = time.monotonic() + seconds
+    with selectors.DefaultSelector() as waiting:
+        waiting.register(pipe, selectors.EVENT_READ)
+        while (left := deadline - time.monotonic()) > 0:
+            if waiting.select(left) and not os.read(pipe.fileno(), 1 << 16):
+                return True
+    return False
 
 
 def test_builds_killed_at_ten_points_are_recovered(corpus: Path, tmp_path: Path) -> None:

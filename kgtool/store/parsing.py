@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kgtool import limits
 from kgtool.errors import InputError, parse_error
 from kgtool.limits import WORKERS
 from kgtool.pieces import PieceCache, piece_key, render
@@ -18,6 +21,8 @@ from kgtool.store.manifest import PieceEntry
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
+
+    from kgtool.store.workers import RenderPool
 
 
 def _read_error(project: Project, path: Path, error: BaseException) -> InputError:
@@ -86,6 +91,29 @@ def load_file(store: ox.Store, project: Project, path: Path, *, bulk: bool) -> N
 
 
 LOCAL_PATH = NAMESPACES["kg"] + "localPath"
+_LOCAL_PATH_SPACED = f" <{LOCAL_PATH}> "
+
+
+def _scratch(lines: list[str]) -> ox.Store:
+    """An in-memory store of some N-Triples lines of one file."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    if lines:
+        store.load(("\n".join(lines) + "\n").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _merged_in_store(lines: list[str]) -> int:
+    """How many distinct statements the database holds as one with another.
+
+    The database stores typed literals by value ("0100" and "100" as one
+    integer), so only statements with a typed literal can merge: those are
+    counted in a scratch store, a fifth or so of a file, not all of it.
+    Every other distinct line is a quad of its own.
+    """
+    typed = {line for line in lines if '"^^<' in line}
+    return len(typed) - len(_scratch(sorted(typed))) if typed else 0
 
 
 def render_file(project: Project, path: Path, digest: str, cache: PieceCache) -> PieceEntry:
@@ -94,22 +122,24 @@ def render_file(project: Project, path: Path, digest: str, cache: PieceCache) ->
     The piece holds the statements as written: the database normalises some
     literals (``"0100"^^xsd:integer`` is stored as ``100``, derived integer
     types as ``xsd:integer``), and exports must not. The database is loaded
-    from the pieces; a scratch store counts the quads it will hold.
+    from the pieces; its count of quads comes from the piece, less those the
+    database merges (:func:`_merged_in_store`).
     """
     import pyoxigraph as ox
 
     graph = project.graph_iri(path)
     lines = parse_file(project, path)
+    text = lines.decode("utf-8").splitlines()
     try:
-        piece = render(graph, lines.decode("utf-8").splitlines())
+        piece = render(graph, text)
     except InputError as error:  # blank nodes nested too deep
         raise InputError(error.message, path=project.relative(path), hint=error.hint) from None
-    scratch = ox.Store()
-    scratch.load(lines, format=ox.RdfFormat.N_TRIPLES)
-    stored = len(scratch)
+    stored = piece.quads - _merged_in_store(text)
+    # The documents as the database holds them, from the few lines that can name one.
+    located = _scratch([line for line in text if _LOCAL_PATH_SPACED in line])
     docs = sorted(
         [q.subject.value, q.object.value]
-        for q in scratch.quads_for_pattern(None, ox.NamedNode(LOCAL_PATH), None)
+        for q in located.quads_for_pattern(None, ox.NamedNode(LOCAL_PATH), None)
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)
     )
     if path.suffix == SHEET_SUFFIX:
@@ -160,15 +190,27 @@ def render_files(
     progress: Progress,
     verb: str,
     done: Callable[[PieceEntry], None] = lambda _: None,
+    pool: RenderPool | None = None,
 ) -> dict[str, PieceEntry]:
-    """Render the pieces of ``files`` on a few threads; the first bad file stops the lot.
+    """Render the pieces of ``files``; the first bad file stops the lot.
 
+    A few threads each render a file at a time: in ``pool``'s worker
+    processes if given, or in ones of its own when the files are big enough
+    to pay for starting them (:func:`use_processes`), else on the threads.
     ``done`` is called with each finished piece, in file order.
     """
     out: dict[str, PieceEntry] = {}
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    with contextlib.ExitStack() as stack:
+        threads = stack.enter_context(ThreadPoolExecutor(max_workers=WORKERS))
+        if pool is None and use_processes(files):
+            from kgtool.store.workers import RenderPool
+
+            # Entered last, so left first: on an error the workers are killed
+            # before the threads are waited for.
+            pool = stack.enter_context(RenderPool(WORKERS))
+        render = render_file if pool is None else pool.render
         futures = [
-            pool.submit(render_file, project, path, hashes[project.relative(path)], cache)
+            threads.submit(render, project, path, hashes[project.relative(path)], cache)
             for path in files
         ]
         try:
@@ -181,3 +223,18 @@ def render_files(
                 future.cancel()
             raise
     return out
+
+
+def use_processes(files: list[Path]) -> bool:
+    """Whether worker processes pay: more than one core, and enough bytes to render."""
+    if WORKERS < 2 or len(files) < 2 or not sys.executable:
+        return False
+    total = 0
+    for path in files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue  # reported when the file is read
+        if total >= limits.PROCESS_BYTES:
+            return True
+    return False

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgtool.errors import InputError, KgtoolWarning, StoreError
+from kgtool.limits import WORKERS
 from kgtool.pieces import PieceCache
 from kgtool.project import GRAPH_BASE, Project
 from kgtool.store.database import (
@@ -43,7 +44,7 @@ from kgtool.store.manifest import (
     read_manifest,
     write_manifest,
 )
-from kgtool.store.parsing import ConcatenatedFiles, load_file, render_files
+from kgtool.store.parsing import ConcatenatedFiles, load_file, render_files, use_processes
 from kgtool.store.texts import inject_source_texts, render_texts
 
 if TYPE_CHECKING:
@@ -68,9 +69,10 @@ def _build_fresh(
 ) -> dict[str, PieceEntry]:
     """Compile every input into a new generation ``database`` of the store.
 
-    A producer thread parses files into pieces (on a few threads) while the
+    A producer thread has the files' pieces rendered (in worker processes
+    when there is enough to render, else on a few threads) while the
     database bulk-loads each finished piece from one continuous N-Quads
-    stream: parsing and writing overlap, and one bulk load is many times
+    stream: rendering and writing overlap, and one bulk load is many times
     faster than one per file. The database is closed on return.
     """
     import pyoxigraph as ox
@@ -78,32 +80,47 @@ def _build_fresh(
     cache = PieceCache(store_path / PIECES_NAME)
     ready: queue.Queue[Path | None] = queue.Queue()
     outcome: dict[str, Any] = {}
+    files = project.rdf_files()
+    pool = None
+    if use_processes(files):
+        from kgtool.store.workers import RenderPool  # not at import: it is the workers' main
+
+        pool = RenderPool(WORKERS)
 
     def produce() -> None:
         def done(entry: PieceEntry) -> None:
             ready.put(cache.nquads_path(entry.key))
 
         try:
-            files = project.rdf_files()
-            pieces = render_files(project, files, hashes, cache, progress, "parsed", done)
-            outcome["pieces"] = render_texts(project, pieces, hashes, cache, done)[0]
+            pieces = render_files(project, files, hashes, cache, progress, "parsed", done, pool)
+            outcome["pieces"] = render_texts(project, pieces, hashes, cache, done, pool)[0]
         except BaseException as error:  # handed to the loading thread, raised there
             outcome["error"] = error
         finally:
             ready.put(None)
 
     producer = threading.Thread(target=produce, name="kgtool-parse", daemon=True)
-    store = ox.Store(str(store_path / database))
+    try:
+        store = ox.Store(str(store_path / database))
+    except BaseException:
+        if pool is not None:
+            pool.close(kill=True)
+        raise
     try:
         producer.start()
         stream = io.BufferedReader(ConcatenatedFiles(iter(ready.get, None)), 1 << 20)
         with stream:
-            store.bulk_load(stream, format=ox.RdfFormat.N_QUADS)
+            # Every piece was parsed strictly when it was rendered: no need to check again.
+            store.bulk_load(stream, format=ox.RdfFormat.N_QUADS, lenient=True)
         producer.join()
+        if pool is not None:
+            pool.close()
         if "error" in outcome:
             raise outcome["error"]
         store.flush()
     except BaseException:
+        if pool is not None:
+            pool.close(kill=True)  # so the producer's waits end at once
         producer.join()  # it writes into the folder the caller is about to delete
         # Drop the database before the caller deletes its folder: the traceback
         # keeps this frame alive, and an open RocksDB keeps writing files there.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from kgtool.errors import InputError
+from kgtool.limits import WORKERS
 from kgtool.pieces import PieceCache, piece_key, render
 from kgtool.project import GRAPH_BASE, NAMESPACES, Project, sha256_file
 from kgtool.source_text import read_source_text
@@ -13,6 +16,8 @@ from kgtool.store.manifest import PieceEntry
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
+
+    from kgtool.store.workers import RenderPool
 
 
 def source_text_graph(project: Project, local_path: str) -> str:
@@ -107,29 +112,71 @@ def render_text(project: Project, graph: str, entry: PieceEntry, docs: list[str]
     return PieceEntry(entry.key, piece.quads, text=entry.text)
 
 
+def render_text_batch(
+    project: Project, batch: list[tuple[str, PieceEntry, list[str]]], cache: PieceCache
+) -> list[PieceEntry]:
+    """Cache the pieces of several source texts (one task for a worker process)."""
+    return [render_text(project, graph, entry, docs, cache) for graph, entry, docs in batch]
+
+
+#: source texts a worker process renders per task: a text takes about half a
+#: millisecond, so one at a time would spend as long passing them back and forth
+TEXT_BATCH = 100
+
+
 def render_texts(
     project: Project,
     pieces: dict[str, PieceEntry],
     hashes: dict[str, str],
     cache: PieceCache,
     done: Callable[[PieceEntry], None] = lambda _: None,
+    pool: RenderPool | None = None,
 ) -> tuple[dict[str, PieceEntry], list[str]]:
     """Bring the source-text pieces in line with the file pieces' documents.
 
     Returns the new piece map and the text graphs whose piece changed;
-    ``done`` is called with each text piece.
+    ``done`` is called with each text piece, in graph order. With ``pool``,
+    the texts are rendered in its worker processes, a batch at a time.
     """
     files = {g: e for g, e in pieces.items() if not e.text}
     wanted = _text_entries(project, files, hashes)
     out = dict(files)
     changed = sorted(g for g, e in pieces.items() if e.text and g not in wanted)
     cached = cache.keys()
+    todo: list[tuple[str, PieceEntry, list[str]]] = []
     for graph, (entry, docs) in wanted.items():
         old = pieces.get(graph)
         if old is not None and old.key == entry.key and entry.key in cached:
             out[graph] = old
         else:
-            out[graph] = render_text(project, graph, entry, docs, cache)
+            todo.append((graph, entry, docs))
             changed.append(graph)
-        done(out[graph])
+    fresh = {graph for graph, _, _ in todo}
+    with contextlib.closing(_render_all(project, todo, cache, pool)) as rendered:
+        for graph in wanted:
+            if graph in fresh:
+                out[graph] = next(rendered)
+            done(out[graph])
     return out, sorted(changed)
+
+
+def _render_all(
+    project: Project,
+    todo: list[tuple[str, PieceEntry, list[str]]],
+    cache: PieceCache,
+    pool: RenderPool | None,
+) -> Iterator[PieceEntry]:
+    """The new entries of ``todo``, in order, each as soon as it is ready."""
+    if pool is None:
+        for graph, entry, docs in todo:
+            yield render_text(project, graph, entry, docs, cache)
+        return
+    batches = [todo[i : i + TEXT_BATCH] for i in range(0, len(todo), TEXT_BATCH)]
+    with ThreadPoolExecutor(max_workers=WORKERS) as threads:
+        futures = [threads.submit(pool.run, render_text_batch, project, b, cache) for b in batches]
+        try:
+            for future in futures:
+                yield from future.result()
+        finally:
+            for future in futures:
+                future.cancel()
