@@ -236,12 +236,23 @@ def step_parameters(project: str) -> None:
     print(json.dumps({"found": corpus_parameters(kgstore)}))
 
 
+#: rows of the first page a query is timed on: the JSON API's default page
+PAGE = 100
+#: what a named query may take: this much plus :data:`PER_ROW` for each row of its answer
+BASE_ALLOWANCE = 0.050
+PER_ROW = 0.0001
+#: what its first page of :data:`PAGE` rows may take
+PAGE_ALLOWANCE = 0.050
+
+
 def step_query(project: str, name: str, repeats: int, found: dict[str, str]) -> None:
-    """One named query on the built store, with corpus parameters, ``repeats`` times.
+    """One named query on the built store, with corpus parameters, ``repeats`` times,
+    then its first page (``limit`` :data:`PAGE`) as many times.
 
     Prints the parameters once, then one line per finished run with every run
-    time so far: the parent bounds each run by the time between two lines and,
-    if it kills a slow run, still has the runs before it (see :func:`measure`).
+    time so far (wall and this process's CPU seconds): the parent bounds each run
+    by the time between two lines and, if it kills a slow run, still has the runs
+    before it (see :func:`measure`).
     """
     from kgtool.project import Project
     from kgtool.query import LocalExecutor, find_query, run
@@ -252,13 +263,18 @@ def step_query(project: str, name: str, repeats: int, found: dict[str, str]) -> 
     query = find_query(name, proj.queries_dir)
     params = query_parameters(query, found)
     print(json.dumps({"params": params}), flush=True)
-    times: list[float] = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = run(query, params, executor=LocalExecutor(kgstore), project=proj)
-        rows = len(result.triples) if result.kind == "graph" else len(result.rows)  # materialised
-        times.append(time.perf_counter() - started)
-        print(json.dumps({"times": times, "rows": rows}), flush=True)
+    # the first page first: a whole answer cut off at the bound still leaves its page's figure
+    for key, limit in (("page_", PAGE), ("", None)):
+        times: list[float] = []
+        cpu: list[float] = []
+        for _ in range(repeats):
+            started, used = time.perf_counter(), time.process_time()
+            result = run(query, params, executor=LocalExecutor(kgstore), project=proj, limit=limit)
+            rows = len(result.triples) if result.kind == "graph" else len(result.rows)
+            times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - used)
+            print(json.dumps({f"{key}times": times, f"{key}cpu": cpu, f"{key}rows": rows}),
+                  flush=True)  # fmt: skip
 
 
 def run_queries(project: Path, repeats: int, bound: float) -> dict[str, dict[str, object]]:
@@ -292,6 +308,7 @@ def run_queries(project: Path, repeats: int, bound: float) -> dict[str, dict[str
             "repeats": repeats,
             "timeout": bool(m.get("timeout")),
         }
+        entry.update(verdicts(m, repeats))
         if m.get("timeout"):
             # "idle": a run took more than the bound; "bound": the total cap was reached
             # (before the parameters were printed, or by a slow search plus slow runs).
@@ -299,6 +316,33 @@ def run_queries(project: Path, repeats: int, bound: float) -> dict[str, dict[str
         if "error" in m:
             entry["error"] = m["error"]
         out[path.stem] = entry
+    return out
+
+
+def verdicts(m: dict[str, object], repeats: int) -> dict[str, object]:
+    """A query's CPU median, its allowance for the rows it answered and whether it met it,
+    and the same for its first page; ``met`` is None when the runs did not all finish."""
+    out: dict[str, object] = {}
+    times, cpu, rows = m.get("times") or [], m.get("cpu") or [], m.get("rows")
+    assert isinstance(times, list) and isinstance(cpu, list)
+    out["cpu_median"] = statistics.median(cpu) if cpu else None
+    if isinstance(rows, int):
+        out["allowance"] = BASE_ALLOWANCE + PER_ROW * rows
+    if len(times) == repeats and "allowance" in out:
+        out["met"] = statistics.median(times) <= out["allowance"]  # type: ignore[operator]
+    else:
+        out["met"] = None
+    page, page_cpu = m.get("page_times") or [], m.get("page_cpu") or []
+    assert isinstance(page, list) and isinstance(page_cpu, list)
+    out["page"] = {
+        "limit": PAGE,
+        "rows": m.get("page_rows"),
+        "median": statistics.median(page) if page else None,
+        "cpu_median": statistics.median(page_cpu) if page_cpu else None,
+        "times": page,
+        "allowance": PAGE_ALLOWANCE,
+        "met": statistics.median(page) <= PAGE_ALLOWANCE if len(page) == repeats else None,
+    }
     return out
 
 
@@ -518,8 +562,10 @@ def _query_line(value: dict[str, object], bound: float) -> str:
     median, timeout, params = value.get("median"), value.get("timeout"), value.get("params")
     capped = value.get("cut_by") == "bound"  # the step's total cap, not one run over the bound
     if isinstance(median, float):
-        shown = f"{median * 1000:.1f} ms" if median < 1 else f"{median:.2f} s"
-        shown += f", {value.get('rows')} rows"
+        shown = f"{_ms(median)} (CPU {_ms(value.get('cpu_median'))}), {value.get('rows')} rows"
+        allowance, met = value.get("allowance"), value.get("met")
+        if isinstance(allowance, float) and met is not None:
+            shown += f", allowed {_ms(allowance)}: {'met' if met else 'MISSED'}"
         if timeout:
             shown += f", {value.get('runs')} of {value.get('repeats')} runs within the bound"
             shown += ", then the step's cap" if capped else ""
@@ -531,9 +577,24 @@ def _query_line(value: dict[str, object], bound: float) -> str:
     else:
         lines = str(value.get("error") or "").strip().splitlines()
         shown = "failed: " + (lines[-1] if lines else "no result")
+    page = value.get("page")
+    if isinstance(page, dict) and isinstance(page.get("median"), float):
+        verdict = {True: "met", False: "MISSED", None: "not all runs finished"}[page.get("met")]
+        shown += (
+            f"; first page ({page.get('rows')} of limit {page.get('limit')}): "
+            f"{_ms(page['median'])} (CPU {_ms(page.get('cpu_median'))}), "
+            f"allowed {_ms(page.get('allowance'))}: {verdict}"
+        )
     if isinstance(params, dict) and params:
         shown += " (" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
     return shown
+
+
+def _ms(value: object) -> str:
+    """Seconds as milliseconds below a second, else seconds."""
+    if not isinstance(value, float):
+        return "-"
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
 
 
 def _jena_lines(r: dict[str, object], b: dict[str, object]) -> list[str]:
@@ -680,6 +741,14 @@ def table(r: dict[str, object], bound: float) -> str:
             f"{fast} within 50 ms; whole suite {total:.2f} s (sum of their medians of {repeats} "
             f"runs; parameters from the corpus)"
             + (f"; {cut} cut off, not in the sum" if cut else "")
+        )
+        met = sum(1 for v in medians.values() if v.get("met"))
+        pages = sum(1 for v in medians.values() if (v.get("page") or {}).get("met"))
+        extra.append(
+            f"answers priced per row: {met} of {len(medians)} within "
+            f"{BASE_ALLOWANCE * 1000:g} ms + {PER_ROW * 1000:g} ms a row (median wall time); "
+            f"first pages of {PAGE} rows: {pages} of {len(medians)} within "
+            f"{PAGE_ALLOWANCE * 1000:g} ms"
         )
         for name, value in sorted(medians.items()):
             extra.append(f"  {name}: {_query_line(value, qbound)}")
