@@ -444,6 +444,13 @@ def step_search(project: str) -> None:
     print(json.dumps(search.bench(Path(project), repeats=21, limit=20)))
 
 
+def step_load(project: str) -> None:
+    """bench/load.py on the built store: the pages and a named query of the API under load."""
+    import load
+
+    print(json.dumps(load.bench(Path(project))))
+
+
 def run_jena(project: Path, bound: float) -> dict[str, object]:
     """Jena's riot, ``shacl validate`` and TDB2 loader on the same files, each bounded."""
     import jena
@@ -505,7 +512,7 @@ def startup(argv: list[str], repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-STEPS = ("build", "floor", "queries", "rebuild", "startup", "search", "jena")
+STEPS = ("build", "floor", "queries", "rebuild", "startup", "search", "load", "jena")
 
 
 def bench(
@@ -530,6 +537,8 @@ def bench(
         results["rebuild"] = measure(child("rebuild", str(project)))
     if "search" in steps:
         results["search"] = measure(child("search", str(project)))
+    if "load" in steps:
+        results["load"] = measure(child("load", str(project)), bound)
     if "jena" in steps:
         results["jena"] = run_jena(project, bound)
         validated = results["jena"].get("validate")  # type: ignore[union-attr]
@@ -708,6 +717,13 @@ def table(r: dict[str, object], bound: float) -> str:
         extra.extend(["", *search.table(sr).splitlines(), ""])
     elif isinstance(sr, dict):
         extra.append(f"search: failed {str(sr.get('error', ''))[-200:]}")
+    ld = r.get("load")
+    if isinstance(ld, dict) and "targets" in ld:
+        import load
+
+        extra.extend(["", "pages under load (bench/load.py):", *load.table(ld).splitlines(), ""])
+    elif isinstance(ld, dict):
+        extra.append(f"load: failed {str(ld.get('error', ''))[-200:]}")
     fl = r.get("floor")
     if isinstance(fl, dict) and isinstance(fl.get("floor"), float):
         extra.append(
@@ -779,6 +795,8 @@ def main(argv: list[str] | None = None) -> int:
             step_build(rest[0], warm=True)
         elif name == "search":
             step_search(rest[0])
+        elif name == "load":
+            step_load(rest[0])
         elif name in ("jena-parse", "jena-validate", "jena-load"):
             import jena
 

@@ -191,9 +191,8 @@ def claim_view(executor: Any, iri: str) -> dict[str, Any]:
         raise NotFoundError(f"no claim <{iri}> in the graph", hint="search for it on the home page")
     facts: OrderedDict[str, dict[str, Any]] = OrderedDict()
     for row in rows(select(executor, "web-claim-facts", claim=iri)):
-        key = f"{row['property']}|{row['value']}"
-        fact = facts.setdefault(
-            key,
+        facts.setdefault(
+            f"{row['property']}|{row['value']}",
             {
                 "property": row["property"],
                 "propertyLabel": text(row["propertyLabel"]),
@@ -202,7 +201,11 @@ def claim_view(executor: Any, iri: str) -> dict[str, Any]:
                 "details": [],
             },
         )
-        if row["detailProperty"] is not None:
+    # The details are a query of their own: asked inside the facts' query, the
+    # engine read every time, amount and quantity node of the store to match them.
+    for row in rows(select(executor, "web-claim-details", claim=iri)):
+        fact = facts.get(f"{row['property']}|{row['value']}")
+        if fact is not None:
             fact["details"].append(
                 {
                     "property": row["detailProperty"],
@@ -249,7 +252,10 @@ def claim_view(executor: Any, iri: str) -> dict[str, Any]:
     return {
         "iri": iri,
         "claim": overview[0],
-        "attribution": rows(select(executor, "web-claim-attribution", claim=iri)),
+        "attribution": [  # as ordered by step: "attributed to" before "cites"
+            *rows(select(executor, "web-claim-attribution", claim=iri)),
+            *rows(select(executor, "web-claim-citations", claim=iri)),
+        ],
         "facts": list(facts.values()),
         "anchors": anchors,
         "documents": documents,
