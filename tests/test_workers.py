@@ -14,6 +14,7 @@ from kgtool.errors import InputError
 from kgtool.pieces import PieceCache
 from kgtool.project import Project
 from kgtool.store import build_store
+from kgtool.store.parsing import render_file
 from kgtool.store.workers import RenderPool
 
 
@@ -104,7 +105,7 @@ def test_a_worker_exits_when_its_parent_goes(
     pool = RenderPool(1)
     worker = pool.workers[0]
     path = project_copy.graph_dir / "entities.ttl"
-    entry = pool.render(project_copy, path, "0" * 64, PieceCache(tmp_path))
+    entry = pool.run(render_file, project_copy, path, "0" * 64, PieceCache(tmp_path))
     assert entry.quads > 0 and (tmp_path / f"{entry.key}.nq").is_file()
     assert worker.stdin is not None
     worker.stdin.close()

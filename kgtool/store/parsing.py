@@ -8,6 +8,7 @@ import io
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -208,7 +209,7 @@ def render_files(
             # Entered last, so left first: on an error the workers are killed
             # before the threads are waited for.
             pool = stack.enter_context(RenderPool(WORKERS))
-        render = render_file if pool is None else pool.render
+        render = render_file if pool is None else partial(pool.run, render_file)
         futures = [
             threads.submit(render, project, path, hashes[project.relative(path)], cache)
             for path in files

@@ -28,9 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from kgtool.errors import StoreError
 
 if TYPE_CHECKING:
-    from kgtool.pieces import PieceCache
-    from kgtool.project import Project
-    from kgtool.store.manifest import PieceEntry
+    pass
 
 T = TypeVar("T")
 
@@ -92,12 +90,6 @@ class RenderPool:
             raise value
         answer: T = value
         return answer
-
-    def render(self, project: Project, path: Path, digest: str, cache: PieceCache) -> PieceEntry:
-        """The piece of one file, rendered and cached by a worker."""
-        from kgtool.store.parsing import render_file
-
-        return self.run(render_file, project, path, digest, cache)
 
     def close(self, *, kill: bool = False) -> None:
         """Let the workers finish and exit, or kill them; wait for every one."""
