@@ -80,12 +80,20 @@ def test_next_steps_say_how_to_get_graphviz_when_it_is_missing(
 ) -> None:
     import shutil
 
-    monkeypatch.setenv("COLUMNS", "200")
-    draw = next(line for line in answer(capsys, project_copy) if "kgtool draw trade" in line)
-    assert ("needs Graphviz" in draw) == (shutil.which("dot") is None)
+    def draw_step() -> tuple[str, str, list[str]]:
+        """The draw line, the line after it, and all the lines."""
+        lines = answer(capsys, project_copy)
+        at = next(i for i, line in enumerate(lines) if "kgtool draw trade" in line)
+        return lines[at], (lines[at + 1] if at + 1 < len(lines) else ""), lines
+
+    monkeypatch.setenv("COLUMNS", "100")
+    _, after, _ = draw_step()
+    assert ("needs Graphviz" in after) == (shutil.which("dot") is None)
     apt = tmp_path / "apt-get"
     apt.write_text("#!/bin/sh\n")
     apt.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot here, but apt-get
-    draw = next(line for line in answer(capsys, project_copy) if "kgtool draw trade" in line)
-    assert draw.endswith("needs Graphviz: sudo apt-get install graphviz")
+    draw, after, lines = draw_step()
+    assert draw.endswith("a picture of the trade network (trade.svg)")
+    assert after.strip() == "needs Graphviz: sudo apt-get install graphviz"
+    assert all(len(line) <= 100 for line in lines)  # the hint fits the width too

@@ -224,16 +224,15 @@ def _next_steps(claims: list[Any]) -> str:
     from kgtool.results import compact
 
     claim = compact(claims[0]) if claims else "CLAIM"
-    picture = "a picture of the trade network (trade.svg)"
-    if not graphviz_available():
-        picture += f"; needs Graphviz: {graphviz_install_command()}"
     steps = [
         ("kgtool query NAME", "one question's full table (kgtool queries lists them)"),
         (f"kgtool why {claim}", "where a claim comes from, down to the characters"),
         ("kgtool serve", "browse the graph and ask questions in a web browser"),
-        ("kgtool draw trade", picture),
+        ("kgtool draw trade", "a picture of the trade network (trade.svg)"),
     ]
     pad = max(len(command) for command, _ in steps)
     lines = ["next (the command is .venv/bin/kgtool here):"]
     lines += [f"  {command.ljust(pad)}  {what}" for command, what in steps]
+    if not graphviz_available():  # a line of its own, so every line fits the width
+        lines.append(f"  {''.ljust(pad)}  needs Graphviz: {graphviz_install_command()}")
     return "\n".join(lines)
