@@ -410,6 +410,11 @@ def step_rebuild(project: str) -> None:
                       "conforms": outcome.report.conforms}))  # fmt: skip
 
 
+def floor_files(root: Path) -> list[Path]:
+    """The Turtle files both floors load: the ontology's, then the graph's."""
+    return sorted((root / "ontology").glob("*.ttl")) + sorted(root.glob("graph/**/*.ttl"))
+
+
 def step_floor(project: str) -> None:
     """pyoxigraph alone: one bulk load of every Turtle file of the project into a new store.
 
@@ -425,11 +430,10 @@ def step_floor(project: str) -> None:
     from kgtool.store import ConcatenatedFiles
 
     root = Path(project)
-    files = sorted((root / "ontology").glob("*.ttl")) + sorted(root.glob("graph/**/*.ttl"))
     with tempfile.TemporaryDirectory(dir=root.parent) as folder:
         started = time.perf_counter()
         store = ox.Store(str(Path(folder) / "db"))
-        stream = io.BufferedReader(ConcatenatedFiles(files), 1 << 20)
+        stream = io.BufferedReader(ConcatenatedFiles(floor_files(root)), 1 << 20)
         store.bulk_load(stream, format=ox.RdfFormat.TURTLE)
         store.flush()
         seconds = time.perf_counter() - started
@@ -447,34 +451,29 @@ def step_floor_named(project: str) -> None:
     """
     import tempfile
 
+    import pyoxigraph as ox
+
     from kgtool.project import Project
 
     root = Path(project)
-    files = sorted((root / "ontology").glob("*.ttl")) + sorted(root.glob("graph/**/*.ttl"))
+    kgproject = Project(root)
     with tempfile.TemporaryDirectory(dir=root.parent) as scratch:
-        print(json.dumps(_floor_named(Project(root), files, Path(scratch))))
-
-
-def _floor_named(project: Any, files: list[Path], folder: Path) -> dict[str, object]:
-    import pyoxigraph as ox
-
-    nquads = folder / "named.nq"
-    with nquads.open("wb") as out:
-        for path in files:
-            graph = ox.NamedNode(project.graph_iri(path))
-            quads = (
-                ox.Quad(t.subject, t.predicate, t.object, graph)
-                for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-            )
-            ox.serialize(quads, out, format=ox.RdfFormat.N_QUADS)
-    started = time.perf_counter()
-    store = ox.Store(str(folder / "named-db"))
-    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    seconds = time.perf_counter() - started
-    quads = len(store)
-    del store
-    return {"floor": seconds, "quads": quads}
+        nquads = Path(scratch) / "named.nq"
+        with nquads.open("wb") as out:
+            for path in floor_files(root):
+                graph = ox.NamedNode(kgproject.graph_iri(path))
+                quads = (
+                    ox.Quad(t.subject, t.predicate, t.object, graph)
+                    for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+                )
+                ox.serialize(quads, out, format=ox.RdfFormat.N_QUADS)
+        started = time.perf_counter()
+        store = ox.Store(str(Path(scratch) / "db"))
+        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        seconds = time.perf_counter() - started
+        print(json.dumps({"floor": seconds, "quads": len(store)}))
+        del store
 
 
 def step_baseline(project: str) -> None:
@@ -880,20 +879,17 @@ def table(r: dict[str, object], bound: float) -> str:
         extra.extend(["", "pages under load (bench/load.py):", *load.table(ld).splitlines(), ""])
     elif isinstance(ld, dict):
         extra.append(f"load: failed {str(ld.get('error', ''))[-200:]}")
-    fl = r.get("floor")
-    if isinstance(fl, dict) and isinstance(fl.get("floor"), float):
-        extra.append(
-            f"pyoxigraph alone, one bulk load of the same Turtle files (no pieces, no texts): "
-            f"{_secs(fl['floor'])}, {int(fl['quads']) / fl['floor']:,.0f} quads/s, "
-            f"{fl.get('rss_mb')} MB"
-        )
-    fn = r.get("floor_named")
-    if isinstance(fn, dict) and isinstance(fn.get("floor"), float):
-        extra.append(
-            f"pyoxigraph alone, the same quads bulk-loaded into one named graph per file "
-            f"(as kgtool's store holds them): {_secs(fn['floor'])}, "
-            f"{int(fn['quads']) / fn['floor']:,.0f} quads/s, {fn.get('rss_mb')} MB"
-        )
+    for key, what in (
+        ("floor", "one bulk load of the same Turtle files (no pieces, no texts)"),
+        ("floor_named", "the same quads bulk-loaded into one named graph per file "
+                        "(as kgtool's store holds them)"),
+    ):  # fmt: skip
+        fl = r.get(key)
+        if isinstance(fl, dict) and isinstance(fl.get("floor"), float):
+            extra.append(
+                f"pyoxigraph alone, {what}: {_secs(fl['floor'])}, "
+                f"{int(fl['quads']) / fl['floor']:,.0f} quads/s, {fl.get('rss_mb')} MB"
+            )
     if isinstance(b.get("tree_rss_mb"), float):
         extra.append(
             f"kgtool build's peak RSS summed over its processes (workers included): "

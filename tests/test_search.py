@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +39,17 @@ def graph_quotes(kgstore: KgStore) -> list[tuple[str, str]]:
 
 def words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
+
+
+def every_page(kgstore: KgStore, text: str, size: int) -> list[Any]:
+    """The hits of ``text``, read page by page (``size`` a page) until no more."""
+    hits: list[Any] = []
+    for offset in itertools.count(0, size):
+        page = search(text, kgstore, limit=size, offset=offset)
+        hits.extend(page.hits)
+        if not page.more:
+            break
+    return hits
 
 
 def test_hits_are_ranked_best_first(built: KgStore) -> None:
@@ -86,13 +98,7 @@ def test_windows_are_taken_shortest_first_and_ranked_by_bm25_within(
             lengths[h.item, h.graph] for h in after
         )
     assert hits != exact  # the windows do change the order here, or nothing was tested
-    paged, offset = [], 0  # pages of 3 cut across windows of 5 and agree with one long page
-    while True:
-        page = search("korea", built, limit=3, offset=offset)
-        paged.extend(page.hits)
-        if not page.more:
-            break
-        offset += 3
+    paged = every_page(built, "korea", 3)  # pages of 3 cut across windows of 5
     assert [(h.item, h.graph) for h in paged] == [(h.item, h.graph) for h in hits]
 
 
@@ -164,13 +170,7 @@ def test_prefix_matches_longer_words(built: KgStore) -> None:
 
 def test_paging_walks_through_every_hit_once(built: KgStore) -> None:
     everything = search("korea", built, limit=200).hits
-    pages, offset = [], 0
-    while True:
-        page = search("korea", built, limit=7, offset=offset)
-        pages.extend(page.hits)
-        if not page.more:
-            break
-        offset += 7
+    pages = every_page(built, "korea", 7)
     assert [h.item for h in pages] == [h.item for h in everything]
     assert len({(h.item, h.kind) for h in pages}) == len(pages)  # an item once per search
 
