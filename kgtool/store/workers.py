@@ -23,12 +23,9 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from kgtool.errors import StoreError
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 
@@ -51,7 +48,7 @@ def _command() -> list[str]:
 class RenderPool:
     """Worker processes that each render one file's piece at a time.
 
-    :meth:`render` may be called from several threads at once: each call
+    :meth:`run` may be called from several threads at once: each call
     takes an idle worker, hands it one file and waits for its piece.
     """
 
